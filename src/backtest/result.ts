@@ -1,0 +1,96 @@
+/**
+ * The result of a run: trades, equity curve, metrics, transitions and data quality. Plain data, JSON-safe, so the
+ * CLI writes it as is and the HTML report reads the same object.
+ *
+ * @module
+ */
+import type { TradeStateName } from "../domain/strategy.ts"
+import type { DataQualityReport } from "../market-data/MarketData.ts"
+
+/** Why a position was closed. */
+export type ExitReason = "strategy" | "stop_loss" | "take_profit" | "end_of_data"
+
+/** A closed trade (entry to exit) of one symbol. Times are bar open times in ms; prices are fill prices. */
+export interface Trade {
+  readonly id: number
+  readonly symbol: string
+  readonly side: "long" | "short"
+  readonly quantity: number
+  readonly entryTime: number
+  readonly entryPrice: number
+  readonly exitTime: number
+  readonly exitPrice: number
+  /** Commission paid on entry plus exit. */
+  readonly fees: number
+  /** Net profit or loss after fees. */
+  readonly pnl: number
+  /** `pnl` relative to the entry notional. */
+  readonly returnPct: number
+  readonly barsHeld: number
+  readonly entryReason: string
+  readonly exitReason: ExitReason
+  readonly exitNote: string
+}
+
+/** One state change of a symbol's trade machine, with the reason that caused it. */
+export interface Transition {
+  readonly symbol: string
+  readonly timestamp: number
+  readonly from: TradeStateName
+  readonly to: TradeStateName
+  readonly reason: string
+}
+
+/** An order or action the engine refused, and why (recorded, never silently dropped). */
+export interface Rejection {
+  readonly symbol: string
+  readonly timestamp: number
+  readonly action: string
+  readonly reason: string
+}
+
+/** The account's equity after each timestamp (all symbols at that time processed). */
+export interface EquityCurve {
+  readonly timestamps: ReadonlyArray<number>
+  readonly equity: ReadonlyArray<number>
+}
+
+/** Summary statistics. Ratios are fractions (0.1 = 10%); see docs/metrics.md for formulas. */
+export interface Metrics {
+  readonly initialCash: number
+  readonly finalEquity: number
+  readonly totalReturn: number
+  readonly maxDrawdown: number
+  /** Annualised with {@link Metrics.periodsPerYear}; `0` when returns have no variance. */
+  readonly sharpe: number
+  /** Equity observations per year, measured from the data (observations / elapsed years). */
+  readonly periodsPerYear: number
+  readonly tradeCount: number
+  readonly winRate: number
+  /** Gross profit / gross loss; `Infinity` when there are wins and no losses, `0` with no wins. */
+  readonly profitFactor: number
+  readonly totalFees: number
+  readonly bars: number
+  readonly start: number | undefined
+  readonly end: number | undefined
+}
+
+/** A strategy failure recorded during the run (the symbol stops opening positions). */
+export interface StrategyFailure {
+  readonly symbol: string
+  readonly timestamp: number
+  readonly message: string
+}
+
+/** Everything a run produced. */
+export interface BacktestResult {
+  readonly strategy: string
+  readonly symbols: ReadonlyArray<string>
+  readonly metrics: Metrics
+  readonly trades: ReadonlyArray<Trade>
+  readonly equity: EquityCurve
+  readonly transitions: ReadonlyArray<Transition>
+  readonly rejections: ReadonlyArray<Rejection>
+  readonly failures: ReadonlyArray<StrategyFailure>
+  readonly quality: DataQualityReport
+}

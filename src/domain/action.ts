@@ -1,0 +1,84 @@
+/**
+ * What a strategy can ask for. Lua scripts return tables with an `action` field; TypeScript strategies return these
+ * objects directly. Both are checked by {@link validateAction} before the engine acts on them.
+ *
+ * @module
+ */
+
+/** The action names of the Lua API, verbatim. */
+export const ACTION_KINDS = [
+  "enter_long",
+  "enter_short",
+  "exit",
+  "update_stop_loss",
+  "update_take_profit",
+  "start_analyzing",
+  "cancel_analysis"
+] as const
+
+/** One of {@link ACTION_KINDS}. */
+export type ActionKind = (typeof ACTION_KINDS)[number]
+
+/**
+ * An action requested by a strategy.
+ *
+ * - `quantity`: below 1 it is a fraction of account equity (0.1 = 10% of equity at the fill); 1 or more is a number
+ *   of units. Required for entries.
+ * - `price`: informational for market orders (the fill is the next bar's open); recorded with the trade.
+ * - `stop_loss` / `take_profit`: protective levels attached to an entry.
+ * - `new_stop` / `new_target`: the new level for `update_stop_loss` / `update_take_profit`.
+ * - `reason`: free text recorded with the transition.
+ */
+export interface Action {
+  readonly action: ActionKind
+  readonly price?: number | undefined
+  readonly quantity?: number | undefined
+  readonly stop_loss?: number | undefined
+  readonly take_profit?: number | undefined
+  readonly new_stop?: number | undefined
+  readonly new_target?: number | undefined
+  readonly reason?: string | undefined
+}
+
+/**
+ * What one strategy call produced:
+ * - `undefined`: nothing to do;
+ * - an {@link Action};
+ * - an opportunity: a record of fields (from `detect_opportunity`) to merge into the context; it moves the machine
+ *   from Watch to CloseWatch.
+ */
+export type StrategyOutput =
+  | undefined
+  | { readonly _tag: "Action"; readonly action: Action }
+  | { readonly _tag: "Opportunity"; readonly fields: Readonly<Record<string, unknown>> }
+
+const isActionKind = (s: unknown): s is ActionKind => typeof s === "string" && (ACTION_KINDS as ReadonlyArray<string>).includes(s)
+
+const NUMERIC_FIELDS = ["price", "quantity", "stop_loss", "take_profit", "new_stop", "new_target"] as const
+
+/**
+ * Checks an untrusted action record (for example a table returned by Lua) and returns either the typed action or a
+ * message naming the offending field.
+ */
+export const validateAction = (raw: Readonly<Record<string, unknown>>): { ok: true; action: Action } | { ok: false; error: string } => {
+  const kind = raw["action"]
+  if (!isActionKind(kind)) {
+    return { ok: false, error: `action: unknown action ${JSON.stringify(kind)} (expected one of ${ACTION_KINDS.join(", ")})` }
+  }
+  const out: Record<string, unknown> = { action: kind }
+  for (const field of NUMERIC_FIELDS) {
+    const v = raw[field]
+    if (v === undefined || v === null) continue
+    if (typeof v !== "number" || !Number.isFinite(v)) return { ok: false, error: `${field}: expected a finite number, got ${String(v)}` }
+    if (v < 0 || (v === 0 && field !== "price")) return { ok: false, error: `${field}: must be positive, got ${v}` }
+    out[field] = v
+  }
+  const reason = raw["reason"]
+  if (reason !== undefined && reason !== null) out["reason"] = typeof reason === "string" ? reason : String(reason)
+  if ((kind === "enter_long" || kind === "enter_short") && out["quantity"] === undefined) {
+    return { ok: false, error: `quantity: ${kind} needs a positive quantity` }
+  }
+  if (kind === "update_stop_loss" && out["new_stop"] === undefined) return { ok: false, error: "new_stop: update_stop_loss needs new_stop" }
+  if (kind === "update_take_profit" && out["new_target"] === undefined) return { ok: false, error: "new_target: update_take_profit needs new_target" }
+  return { ok: true, action: out as unknown as Action }
+}

@@ -1,0 +1,77 @@
+/**
+ * The library's front door for backtests: describe the data, the strategy and the account, get a result.
+ *
+ * ```ts
+ * import { Effect } from "effect"
+ * import { backtest } from "trading-engine"
+ *
+ * const result = await Effect.runPromise(backtest({
+ *   data: { files: ["BTCUSDT-1h-2022-01.csv"] },
+ *   strategy: "strategies/ema_crossover.lua",
+ *   initialCash: 10_000,
+ *   commissionRate: 0.001
+ * }))
+ * console.log(result.metrics.totalReturn)
+ * ```
+ *
+ * It only chooses Layers (CSV or simulated data, a Lua or TypeScript strategy, simulated execution) and hands them to
+ * the one pipeline, {@link runEngine}; live runs provide other Layers to the same pipeline.
+ *
+ * @module
+ */
+import { Effect, Layer } from "effect"
+import type { ConfigError, MarketDataError, StrategyError } from "../domain/errors.ts"
+import type { StrategyDefinition } from "../domain/strategy.ts"
+import { runEngine, type RunOptions } from "../engine/Engine.ts"
+import { Execution } from "../execution/Execution.ts"
+import { csvMarketData, simulatedMarketData } from "../market-data/layers.ts"
+import type { BadRowPolicy } from "../market-data/MarketData.ts"
+import { Strategy } from "../strategy/Strategy.ts"
+import type { BacktestResult } from "./result.ts"
+
+/** Where the bars come from. */
+export type DataSpec =
+  | {
+    readonly files: ReadonlyArray<string>
+    readonly format?: "auto" | "binance" | "ohlcv" | undefined
+    readonly symbol?: string | undefined
+    readonly badRows?: BadRowPolicy | undefined
+  }
+  | {
+    readonly simulate: ReadonlyArray<string>
+    readonly bars: number
+    readonly seed?: number | undefined
+    readonly intervalMs?: number | undefined
+  }
+
+/** A backtest: data, strategy (a Lua file path or a definition), account and fill settings. */
+export interface BacktestSpec extends Omit<RunOptions, "initialCash"> {
+  readonly data: DataSpec
+  readonly strategy: string | StrategyDefinition
+  readonly initialCash?: number | undefined
+  /** Commission per fill as a fraction of notional. Default 0.001 (0.1%). */
+  readonly commissionRate?: number | undefined
+}
+
+/** Runs a backtest and returns its result. */
+export const backtest = (spec: BacktestSpec): Effect.Effect<BacktestResult, MarketDataError | StrategyError | ConfigError> => {
+  const data = spec.data
+  const marketData = "files" in data
+    ? csvMarketData({
+      files: data.files,
+      format: data.format ?? "auto",
+      ...(data.symbol !== undefined ? { symbol: data.symbol } : {}),
+      badRows: data.badRows ?? "fail"
+    })
+    : simulatedMarketData({
+      symbols: data.simulate,
+      bars: data.bars,
+      ...(data.seed !== undefined ? { seed: data.seed } : {}),
+      ...(data.intervalMs !== undefined ? { intervalMs: data.intervalMs } : {})
+    })
+  const strategy = typeof spec.strategy === "string" ? Strategy.layerLua(spec.strategy) : Strategy.layer(spec.strategy)
+  const execution = Execution.layerSimulated({ commissionRate: spec.commissionRate ?? 0.001 })
+  return runEngine({ ...spec, initialCash: spec.initialCash ?? 10_000 }).pipe(
+    Effect.provide(Layer.mergeAll(marketData, strategy, execution))
+  )
+}

@@ -1,0 +1,193 @@
+/**
+ * Command-line parsing for `trading-engine`. Pure: argv in, a typed command or a usage error out, so every message
+ * and exit code is tested without spawning processes.
+ *
+ * @module
+ */
+
+/** Exit codes of the CLI. */
+export const ExitCode = {
+  ok: 0,
+  unexpected: 1,
+  usage: 2,
+  data: 3,
+  strategy: 4,
+  io: 5
+} as const
+
+/** A usage problem: printed with a hint to `--help`, exit code 2. */
+export class UsageError extends Error {
+  override readonly name = "UsageError"
+}
+
+/** The parsed `backtest` command. */
+export interface BacktestCommand {
+  readonly _tag: "backtest"
+  readonly data: ReadonlyArray<string>
+  readonly simulate: ReadonlyArray<string>
+  readonly bars: number
+  readonly seed: number
+  readonly format: "auto" | "binance" | "ohlcv"
+  readonly symbol: string | undefined
+  readonly strategy: string
+  readonly cash: number
+  readonly commission: number
+  readonly out: string | undefined
+  readonly badRows: "fail" | "skip"
+  readonly window: number
+  readonly quiet: boolean
+}
+
+/** Every command the CLI understands. */
+export type Command =
+  | BacktestCommand
+  | { readonly _tag: "help"; readonly topic: "main" | "backtest" }
+  | { readonly _tag: "version" }
+
+/** Top-level help text. */
+export const MAIN_HELP = `trading-engine: backtest and trade with Lua or TypeScript strategies
+
+Usage:
+  trading-engine backtest --data <file>... --strategy <file.lua> [options]
+  trading-engine backtest --simulate <SYM>... --bars <n> --strategy <file.lua> [options]
+  trading-engine --help | --version
+
+Run 'trading-engine backtest --help' for the backtest options.
+`
+
+/** Help text of the backtest command. */
+export const BACKTEST_HELP = `trading-engine backtest: run a strategy over historical or simulated bars
+
+Data (one of):
+  --data <file>...        CSV files: Binance dump (12 columns, no header) or headered OHLCV;
+                          several symbols are merged in time order
+  --simulate <SYM>...     seeded random-walk bars for these symbols instead of files
+    --bars <n>            bars per simulated symbol (default 5000)
+    --seed <n>            random seed (default 42)
+Options:
+  --strategy <file.lua>   the strategy script (required)
+  --format <f>            auto | binance | ohlcv (default auto)
+  --symbol <S>            symbol name for the files (default: from each file name)
+  --cash <amount>         starting cash (default 10000)
+  --commission <rate>     per fill, a fraction (0.001) or a percentage (0.1%) (default 0.001)
+  --bad-rows <policy>     fail | skip: what to do with a malformed row (default fail)
+  --window <n>            bars for indicators.high/low/range/avg_volume (default 20)
+  --out <dir>             write result.json and report.html there (default out/<strategy name>)
+  --quiet                 no progress on stderr
+Exit codes: 0 ok, 2 bad arguments, 3 bad data, 4 strategy error, 5 cannot write output, 1 unexpected.
+`
+
+const takeValues = (argv: ReadonlyArray<string>, i: number, flag: string): [Array<string>, number] => {
+  const values: Array<string> = []
+  let j = i + 1
+  while (j < argv.length && !argv[j]!.startsWith("--")) values.push(argv[j++]!)
+  if (values.length === 0) throw new UsageError(`${flag} needs at least one value`)
+  return [values, j]
+}
+
+const takeValue = (argv: ReadonlyArray<string>, i: number, flag: string): string => {
+  const v = argv[i + 1]
+  if (v === undefined || v.startsWith("--")) throw new UsageError(`${flag} needs a value`)
+  return v
+}
+
+const parseNumber = (flag: string, raw: string, check: (n: number) => boolean, expectation: string): number => {
+  const n = Number(raw)
+  if (raw.trim() === "" || !Number.isFinite(n) || !check(n)) throw new UsageError(`${flag}: expected ${expectation}, got ${JSON.stringify(raw)}`)
+  return n
+}
+
+/** Parses a commission given as a fraction (`0.001`) or a percentage (`0.1%`). */
+export const parseCommission = (raw: string): number => {
+  const isPercent = raw.endsWith("%")
+  const n = parseNumber("--commission", isPercent ? raw.slice(0, -1) : raw, (x) => x >= 0, "a non-negative fraction such as 0.001 or a percentage such as 0.1%")
+  const rate = isPercent ? n / 100 : n
+  if (rate >= 0.1) {
+    throw new UsageError(`--commission: ${raw} is ${rate * 100}% per fill; write a fraction (0.001) or a percentage (0.1%)`)
+  }
+  return rate
+}
+
+/** Parses argv (without the node and script paths). Throws {@link UsageError} with a message naming the flag. */
+export const parseArgs = (argv: ReadonlyArray<string>): Command => {
+  if (argv.length === 0 || argv[0] === "--help" || argv[0] === "-h" || argv[0] === "help") return { _tag: "help", topic: "main" }
+  if (argv[0] === "--version" || argv[0] === "-v") return { _tag: "version" }
+  const [command, ...rest] = argv
+  if (command !== "backtest") throw new UsageError(`unknown command ${JSON.stringify(command)} (expected: backtest)`)
+  if (rest.includes("--help") || rest.includes("-h")) return { _tag: "help", topic: "backtest" }
+
+  let data: Array<string> = []
+  let simulate: Array<string> = []
+  let bars = 5000
+  let seed = 42
+  let format: BacktestCommand["format"] = "auto"
+  let symbol: string | undefined
+  let strategy: string | undefined
+  let cash = 10_000
+  let commission = 0.001
+  let out: string | undefined
+  let badRows: BacktestCommand["badRows"] = "fail"
+  let window = 20
+  let quiet = false
+
+  let i = 0
+  while (i < rest.length) {
+    const flag = rest[i]!
+    switch (flag) {
+      case "--data":
+        ;[data, i] = takeValues(rest, i, flag)
+        continue
+      case "--simulate":
+        ;[simulate, i] = takeValues(rest, i, flag)
+        continue
+      case "--bars":
+        bars = parseNumber(flag, takeValue(rest, i, flag), (n) => Number.isInteger(n) && n > 0, "a positive integer")
+        break
+      case "--seed":
+        seed = parseNumber(flag, takeValue(rest, i, flag), (n) => Number.isInteger(n) && n >= 0, "a non-negative integer")
+        break
+      case "--format": {
+        const v = takeValue(rest, i, flag)
+        if (v !== "auto" && v !== "binance" && v !== "ohlcv") throw new UsageError(`--format: expected auto, binance or ohlcv, got ${JSON.stringify(v)}`)
+        format = v
+        break
+      }
+      case "--symbol":
+        symbol = takeValue(rest, i, flag)
+        if (!/^[^\s,]+$/.test(symbol)) throw new UsageError(`--symbol: invalid symbol ${JSON.stringify(symbol)}`)
+        break
+      case "--strategy":
+        strategy = takeValue(rest, i, flag)
+        break
+      case "--cash":
+        cash = parseNumber(flag, takeValue(rest, i, flag), (n) => n > 0, "a positive amount")
+        break
+      case "--commission":
+        commission = parseCommission(takeValue(rest, i, flag))
+        break
+      case "--out":
+        out = takeValue(rest, i, flag)
+        break
+      case "--bad-rows": {
+        const v = takeValue(rest, i, flag)
+        if (v !== "fail" && v !== "skip") throw new UsageError(`--bad-rows: expected fail or skip, got ${JSON.stringify(v)}`)
+        badRows = v
+        break
+      }
+      case "--window":
+        window = parseNumber(flag, takeValue(rest, i, flag), (n) => Number.isInteger(n) && n > 0, "a positive integer")
+        break
+      case "--quiet":
+        quiet = true
+        i += 1
+        continue
+      default:
+        throw new UsageError(flag.startsWith("--") ? `unknown option ${flag}` : `unexpected argument ${JSON.stringify(flag)}`)
+    }
+    i += 2
+  }
+  if (strategy === undefined) throw new UsageError("--strategy <file.lua> is required")
+  if (data.length === 0 && simulate.length === 0) throw new UsageError("give --data <file>... or --simulate <SYM>...")
+  if (data.length > 0 && simulate.length > 0) throw new UsageError("--data and --simulate cannot be combined")
+  return { _tag: "backtest", data, simulate, bars, seed, format, symbol, strategy, cash, commission, out, badRows, window, quiet }
+}

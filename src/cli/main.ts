@@ -1,0 +1,149 @@
+/**
+ * The `trading-engine` command line. Parses arguments, runs the command, maps every failure to a message and an
+ * exit code (see `args.ts`). The CLI is one of the few places that choose concrete Layers.
+ *
+ * @module
+ */
+import { Cause, Effect, Exit } from "effect"
+import { mkdir, readFile, writeFile } from "node:fs/promises"
+import * as path from "node:path"
+import { backtest } from "../backtest/run.ts"
+import type { BacktestResult } from "../backtest/result.ts"
+import { renderHtmlReport } from "../report/html.ts"
+import { formatSummaryTable } from "../report/summary.ts"
+import { BACKTEST_HELP, type BacktestCommand, ExitCode, MAIN_HELP, parseArgs, UsageError } from "./args.ts"
+
+/** Where the CLI writes; injectable so tests capture output without a terminal. */
+export interface CliIO {
+  readonly stdout: (text: string) => void
+  readonly stderr: (text: string) => void
+  /** Whether stderr is a terminal (progress is only shown on one). */
+  readonly interactive: boolean
+}
+
+/** JSON with non-finite numbers kept readable (`"Infinity"`), since JSON has no literal for them. */
+export const toJson = (value: unknown): string =>
+  JSON.stringify(value, (_key, v) => (typeof v === "number" && !Number.isFinite(v) ? String(v) : v), 2)
+
+const formatTime = (ms: number | undefined): string => (ms === undefined ? "-" : new Date(ms).toISOString().replace(".000Z", "Z"))
+
+/** A short, human account of what the data-quality report found. */
+export const describeQuality = (result: BacktestResult): Array<string> => {
+  const lines: Array<string> = []
+  for (const q of result.quality.symbols) {
+    const parts = [`${q.bars} bars ${formatTime(q.first)} → ${formatTime(q.last)}`]
+    if (q.gaps.length > 0) parts.push(`${q.gaps.length} gap(s), ${q.gaps.reduce((s, g) => s + g.missingBars, 0)} missing bar(s)`)
+    if (q.suspectBars.length > 0) parts.push(`${q.suspectBars.length} suspect bar(s)`)
+    if (q.zeroVolumeBars > 0) parts.push(`${q.zeroVolumeBars} zero-volume bar(s)`)
+    lines.push(`  ${q.symbol}: ${parts.join(", ")}`)
+    for (const s of q.suspectBars.slice(0, 5)) lines.push(`    suspect ${formatTime(s.timestamp)} (${s.file}:${s.line}): ${s.reason}`)
+    for (const g of q.gaps.slice(0, 5)) lines.push(`    gap after ${formatTime(g.after)}: next bar ${formatTime(g.next)} (${g.missingBars} missing)`)
+    if (q.gaps.length > 5) lines.push(`    … ${q.gaps.length - 5} more gap(s) in result.json`)
+  }
+  if (result.quality.skippedRows > 0) {
+    lines.push(`  skipped ${result.quality.skippedRows} bad row(s):`)
+    for (const e of result.quality.skippedSamples.slice(0, 5)) lines.push(`    ${e.message}`)
+  }
+  return lines
+}
+
+const strategyName = (file: string): string => path.basename(file).replace(/\.[^.]+$/, "")
+
+/** Runs `backtest` and writes the outputs; returns the exit code. */
+export const runBacktestCommand = (cmd: BacktestCommand, io: CliIO): Effect.Effect<number> =>
+  Effect.gen(function*() {
+    // A missing strategy or data file is an argument problem: say so before doing any work.
+    for (const file of [cmd.strategy, ...cmd.data]) {
+      const readable = yield* Effect.tryPromise(() => readFile(file, { flag: "r" }).then(() => true)).pipe(Effect.orElseSucceed(() => false))
+      if (!readable) {
+        io.stderr(`trading-engine: cannot read ${file}: no such file or not readable\n`)
+        return ExitCode.usage
+      }
+    }
+    let lastReport = 0
+    const onProgress = cmd.quiet || !io.interactive ? undefined : (n: number) => {
+      if (n - lastReport >= 50_000) {
+        lastReport = n
+        io.stderr(`\r  ${n.toLocaleString("en-US")} bars…`)
+      }
+    }
+    const started = performance.now()
+    const result = yield* backtest({
+      data: cmd.data.length > 0
+        ? { files: cmd.data, format: cmd.format, symbol: cmd.symbol, badRows: cmd.badRows }
+        : { simulate: cmd.simulate, bars: cmd.bars, seed: cmd.seed },
+      strategy: cmd.strategy,
+      initialCash: cmd.cash,
+      commissionRate: cmd.commission,
+      windowSize: cmd.window,
+      onProgress
+    })
+    const seconds = (performance.now() - started) / 1000
+    if (onProgress !== undefined && lastReport > 0) io.stderr("\r\x1b[K")
+
+    const outDir = cmd.out ?? path.join("out", strategyName(cmd.strategy))
+    const written = yield* Effect.tryPromise({
+      try: async () => {
+        await mkdir(outDir, { recursive: true })
+        const jsonFile = path.join(outDir, "result.json")
+        const htmlFile = path.join(outDir, "report.html")
+        await writeFile(jsonFile, toJson(result))
+        await writeFile(htmlFile, renderHtmlReport(result))
+        return { jsonFile, htmlFile }
+      },
+      catch: (e) => e
+    }).pipe(Effect.result)
+
+    io.stdout(formatSummaryTable(result) + "\n")
+    const quality = describeQuality(result)
+    if (quality.length > 0) io.stdout(`Data quality:\n${quality.join("\n")}\n`)
+    if (result.failures.length > 0) {
+      io.stdout(`Strategy failures (the symbol stopped opening positions):\n${result.failures.map((f) => `  ${f.symbol} at ${formatTime(f.timestamp)}: ${f.message}`).join("\n")}\n`)
+    }
+    if (result.rejections.length > 0) io.stdout(`${result.rejections.length} action(s) refused; see result.json "rejections".\n`)
+    const rate = result.metrics.bars / Math.max(seconds, 1e-9)
+    io.stdout(`Processed ${result.metrics.bars.toLocaleString("en-US")} bars in ${seconds.toFixed(2)} s (${Math.round(rate).toLocaleString("en-US")} bars/s).\n`)
+    if (written._tag === "Failure") {
+      io.stderr(`trading-engine: cannot write the results to ${outDir}: ${String(written.failure)}\n`)
+      return ExitCode.io
+    }
+    io.stdout(`Wrote ${written.success.jsonFile} and ${written.success.htmlFile}\n`)
+    return ExitCode.ok
+  }).pipe(
+    Effect.catchTags({
+      DataRowError: (e) => Effect.sync(() => (io.stderr(`trading-engine: bad data: ${e.message}\n`), ExitCode.data)),
+      DataFileError: (e) => Effect.sync(() => (io.stderr(`trading-engine: bad data file: ${e.message}\n`), ExitCode.data)),
+      StrategyError: (e) => Effect.sync(() => (io.stderr(`trading-engine: strategy error: ${e.message}\n${e.traceback ?? ""}`), ExitCode.strategy)),
+      ConfigError: (e) => Effect.sync(() => (io.stderr(`trading-engine: ${e.message}\n`), ExitCode.usage))
+    })
+  )
+
+/** Runs the CLI with the given arguments; returns the exit code. */
+export const runCli = async (argv: ReadonlyArray<string>, io: CliIO): Promise<number> => {
+  let command
+  try {
+    command = parseArgs(argv)
+  } catch (e) {
+    if (e instanceof UsageError) {
+      io.stderr(`trading-engine: ${e.message}\nRun 'trading-engine ${argv[0] === "backtest" ? "backtest " : ""}--help' for usage.\n`)
+      return ExitCode.usage
+    }
+    throw e
+  }
+  switch (command._tag) {
+    case "help":
+      io.stdout(command.topic === "main" ? MAIN_HELP : BACKTEST_HELP)
+      return ExitCode.ok
+    case "version": {
+      const pkg = JSON.parse(await readFile(new URL("../../package.json", import.meta.url), "utf8")) as { version: string }
+      io.stdout(`trading-engine ${pkg.version}\n`)
+      return ExitCode.ok
+    }
+    case "backtest": {
+      const exit = await Effect.runPromiseExit(runBacktestCommand(command, io))
+      if (Exit.isSuccess(exit)) return exit.value
+      io.stderr(`trading-engine: unexpected failure:\n${Cause.pretty(exit.cause)}\n`)
+      return ExitCode.unexpected
+    }
+  }
+}

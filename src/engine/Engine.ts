@@ -1,0 +1,41 @@
+/**
+ * The one pipeline. `runEngine` reads bars from `MarketData`, runs the strategy from `Strategy` through the trade
+ * machine, fills with `Execution`, and returns the result. Historical and live runs differ only in the Layers
+ * provided: this module imports service interfaces, never adapters.
+ *
+ * The hot loop is the synchronous {@link EngineCore}; Effects wrap whole chunks of bars (`Stream.runForEachArray`),
+ * never single bars.
+ *
+ * @module
+ */
+import { Effect, Stream } from "effect"
+import type { MarketDataError } from "../domain/errors.ts"
+import type { BacktestResult } from "../backtest/result.ts"
+import { Execution } from "../execution/Execution.ts"
+import { MarketData } from "../market-data/MarketData.ts"
+import { Strategy } from "../strategy/Strategy.ts"
+import { EngineCore, type EngineSettings } from "./core.ts"
+
+/** Settings of a run, plus an optional progress callback called after each chunk with the bars processed so far. */
+export interface RunOptions extends EngineSettings {
+  readonly onProgress?: ((barsProcessed: number) => void) | undefined
+}
+
+/** Runs the pipeline to the end of the market data and returns the result. */
+export const runEngine = Effect.fn("Engine.run")(function*(options: RunOptions) {
+  const marketData = yield* MarketData
+  const strategy = yield* Strategy
+  const execution = yield* Execution
+  const core = yield* Effect.acquireRelease(
+    Effect.sync(() => new EngineCore(strategy.definition, execution.fillModel, options)),
+    (core) => Effect.sync(() => core.dispose())
+  )
+  const onProgress = options.onProgress
+  yield* Stream.runForEachArray(marketData.bars, (chunk) =>
+    Effect.sync(() => {
+      core.processChunk(chunk)
+      if (onProgress !== undefined) onProgress(core.barsProcessed)
+    }))
+  const quality = yield* marketData.quality
+  return core.finish(quality)
+}, Effect.scoped) as (options: RunOptions) => Effect.Effect<BacktestResult, MarketDataError, MarketData | Strategy | Execution>

@@ -1,0 +1,465 @@
+/**
+ * The engine's synchronous core: one bar in, state updated. No Effects, no I/O, no clock: the Effect layer around it
+ * (`Engine.ts`) feeds it chunks of bars from whichever `MarketData` Layer is in use, live or historical.
+ *
+ * Per bar of symbol S, in this order (the order is the no-look-ahead guarantee):
+ * 1. an order decided on S's previous bar fills at this bar's open (entry or exit);
+ * 2. the open position's stop-loss and take-profit are checked against this bar (gap and both-touched rules in
+ *    `execution/fill-model.ts`);
+ * 3. the indicators and the window take the bar;
+ * 4. the strategy function for S's state is called with the bar; what it returns becomes a transition, an order for
+ *    the next bar, a level change or a recorded rejection;
+ * 5. when the timestamp advances, the account's equity at the previous timestamp is recorded.
+ *
+ * @module
+ */
+import type { Action, StrategyOutput } from "../domain/action.ts"
+import type { Bar, SymbolName } from "../domain/bar.ts"
+import { StrategyError } from "../domain/errors.ts"
+import type { PositionView, StrategyDefinition, StrategyInstance, TradeStateName } from "../domain/strategy.ts"
+import { checkProtectiveExit, commission, type FillModelConfig, marketFillPrice, type Side } from "../execution/fill-model.ts"
+import { transition, type MachineEvent } from "../state-machine/machine.ts"
+import type { BacktestResult, ExitReason, Rejection, StrategyFailure, Trade, Transition } from "../backtest/result.ts"
+import { computeMetrics } from "../backtest/metrics.ts"
+import type { DataQualityReport } from "../market-data/MarketData.ts"
+import { SymbolIndicators } from "./symbol-indicators.ts"
+
+/** What to do with a symbol whose strategy failed (threw, broke a limit, returned garbage). */
+export type StrategyErrorPolicy = "manage" | "flatten"
+
+/** Settings of a run that are not Layers. */
+export interface EngineSettings {
+  /** Starting cash of the shared account. */
+  readonly initialCash: number
+  /** Bars covered by `indicators.high/low/range/avg_volume`. Default 20. */
+  readonly windowSize?: number | undefined
+  /** Closes kept per symbol to warm up indicators created late. Default 1024. */
+  readonly historySize?: number | undefined
+  /** Close open positions at each symbol's last close when the data ends. Default true. */
+  readonly closeAtEnd?: boolean | undefined
+  /**
+   * After a strategy failure the symbol opens no new positions; `manage` (default) keeps its stop-loss and
+   * take-profit working on an open position, `flatten` exits it at the next bar's open.
+   */
+  readonly onStrategyError?: StrategyErrorPolicy | undefined
+}
+
+interface OpenPosition {
+  readonly side: Side
+  readonly quantity: number
+  readonly entryPrice: number
+  readonly entryTime: number
+  readonly entryFee: number
+  readonly entryBar: number
+  readonly entryReason: string
+  stopLoss: number | undefined
+  takeProfit: number | undefined
+}
+
+type PendingOrder =
+  | { readonly kind: "entry"; readonly side: Side; readonly action: Action; readonly decidedAt: number }
+  | { readonly kind: "exit"; readonly reason: string; readonly decidedAt: number }
+
+interface SymbolRunner {
+  readonly symbol: SymbolName
+  readonly strategy: StrategyInstance | undefined
+  readonly indicators: SymbolIndicators
+  state: TradeStateName
+  position: OpenPosition | undefined
+  pending: PendingOrder | undefined
+  halted: boolean
+  lastPrice: number
+  lastTimestamp: number
+  bars: number
+}
+
+const describe = (e: unknown): string => (e instanceof Error ? e.message : String(e))
+
+/** The engine core for one run. Feed it bars in `compareBars` order, then call {@link EngineCore.finish}. */
+export class EngineCore {
+  private readonly runners = new Map<string, SymbolRunner>()
+  private readonly order: Array<SymbolRunner> = []
+  private cash: number
+  private readonly trades: Array<Trade> = []
+  private readonly transitions: Array<Transition> = []
+  private readonly rejections: Array<Rejection> = []
+  private readonly failures: Array<StrategyFailure> = []
+  private readonly equityTimes: Array<number> = []
+  private readonly equityValues: Array<number> = []
+  private currentTimestamp: number | undefined = undefined
+  private barCount = 0
+  private readonly windowSize: number
+  private readonly historySize: number
+  private readonly closeAtEnd: boolean
+  private readonly errorPolicy: StrategyErrorPolicy
+
+  constructor(
+    private readonly definition: StrategyDefinition,
+    private readonly fills: FillModelConfig,
+    private readonly settings: EngineSettings
+  ) {
+    this.cash = settings.initialCash
+    this.windowSize = settings.windowSize ?? 20
+    this.historySize = settings.historySize ?? 1024
+    this.closeAtEnd = settings.closeAtEnd ?? true
+    this.errorPolicy = settings.onStrategyError ?? "manage"
+  }
+
+  /** Bars processed so far. */
+  get barsProcessed(): number {
+    return this.barCount
+  }
+
+  /** Processes a chunk of bars (the unit the Effect layer hands over). */
+  processChunk(bars: ReadonlyArray<Bar>): void {
+    for (let i = 0; i < bars.length; i++) this.onBar(bars[i]!)
+  }
+
+  /** Processes one bar. */
+  onBar(bar: Bar): void {
+    if (bar.timestamp !== this.currentTimestamp) {
+      if (this.currentTimestamp !== undefined) this.recordEquity(this.currentTimestamp)
+      this.currentTimestamp = bar.timestamp
+    }
+    this.barCount++
+    const runner = this.runners.get(bar.symbol) ?? this.addRunner(bar)
+    runner.bars++
+    runner.lastPrice = bar.open
+
+    const pending = runner.pending
+    if (pending !== undefined) {
+      runner.pending = undefined
+      if (pending.kind === "entry") this.fillEntry(runner, pending, bar)
+      else if (runner.position !== undefined) this.closePosition(runner, marketFillPrice(bar), bar, "strategy", pending.reason)
+    }
+
+    const position = runner.position
+    if (position !== undefined) {
+      const hit = checkProtectiveExit(position, bar)
+      if (hit !== undefined) {
+        const note = hit.gapped ? `${hit.reason} gapped: filled at the open ${hit.price}` : `${hit.reason} at ${hit.price}`
+        this.closePosition(runner, hit.price, bar, hit.reason, note)
+      }
+    }
+
+    runner.indicators.onBar(bar)
+    runner.lastPrice = bar.close
+    runner.lastTimestamp = bar.timestamp
+
+    if (!runner.halted && runner.strategy !== undefined) this.callStrategy(runner, runner.strategy, bar)
+  }
+
+  private addRunner(bar: Bar): SymbolRunner {
+    let strategy: StrategyInstance | undefined
+    let failure: unknown
+    try {
+      strategy = this.definition.instantiate(bar.symbol)
+    } catch (e) {
+      failure = e
+    }
+    const runner: SymbolRunner = {
+      symbol: bar.symbol,
+      strategy,
+      indicators: new SymbolIndicators(this.windowSize, this.historySize),
+      state: "Watch",
+      position: undefined,
+      pending: undefined,
+      halted: strategy === undefined,
+      lastPrice: bar.open,
+      lastTimestamp: bar.timestamp,
+      bars: 0
+    }
+    if (failure !== undefined) this.failures.push({ symbol: bar.symbol, timestamp: bar.timestamp, message: describe(failure) })
+    this.runners.set(bar.symbol, runner)
+    this.order.push(runner)
+    return runner
+  }
+
+  private move(runner: SymbolRunner, timestamp: number, event: MachineEvent): void {
+    const result = transition(runner.state, event)
+    if (!result.ok) {
+      // An engine bug, not a user error: the core only emits events that are valid in the current state.
+      throw new Error(`trade machine: ${runner.symbol}: ${result.error}`)
+    }
+    this.transitions.push({ symbol: runner.symbol, timestamp, from: result.change.from, to: result.change.to, reason: result.change.reason })
+    runner.state = result.next
+  }
+
+  private reject(runner: SymbolRunner, timestamp: number, action: string, reason: string): void {
+    this.rejections.push({ symbol: runner.symbol, timestamp, action, reason })
+  }
+
+  private equityAt(): number {
+    let equity = this.cash
+    const order = this.order
+    for (let i = 0; i < order.length; i++) {
+      const r = order[i]!
+      const p = r.position
+      if (p !== undefined) equity += (p.side === "long" ? p.quantity : -p.quantity) * r.lastPrice
+    }
+    return equity
+  }
+
+  private recordEquity(timestamp: number): void {
+    this.equityTimes.push(timestamp)
+    this.equityValues.push(this.equityAt())
+  }
+
+  private fillEntry(runner: SymbolRunner, order: Extract<PendingOrder, { kind: "entry" }>, bar: Bar): void {
+    const price = marketFillPrice(bar)
+    const requested = order.action.quantity!
+    const rate = this.fills.commissionRate
+    const equity = this.equityAt()
+    const isFraction = requested < 1
+    let quantity = isFraction ? (requested * equity) / price : requested
+    const label = order.action.action
+    if (!(equity > 0)) {
+      this.reject(runner, bar.timestamp, label, `no equity left (${equity})`)
+      this.move(runner, bar.timestamp, { _tag: "EntryRejected", reason: "entry rejected: no equity" })
+      return
+    }
+    // Longs are paid from cash; shorts are limited to 1× equity notional (no margin model in this version).
+    const budget = order.side === "long" ? this.cash : equity
+    const maxQuantity = budget / (price * (1 + rate))
+    if (quantity > maxQuantity) {
+      if (!isFraction) {
+        const needed = quantity * price * (1 + rate)
+        this.reject(runner, bar.timestamp, label, `insufficient ${order.side === "long" ? "cash" : "equity"}: needs ${needed.toFixed(2)}, has ${budget.toFixed(2)}`)
+        this.move(runner, bar.timestamp, { _tag: "EntryRejected", reason: "entry rejected: insufficient funds" })
+        return
+      }
+      quantity = maxQuantity
+    }
+    if (!(quantity > 0)) {
+      this.reject(runner, bar.timestamp, label, `quantity ${quantity} is not positive at price ${price}`)
+      this.move(runner, bar.timestamp, { _tag: "EntryRejected", reason: "entry rejected: zero quantity" })
+      return
+    }
+    const fee = commission(this.fills, quantity, price)
+    this.cash += order.side === "long" ? -(quantity * price) - fee : quantity * price - fee
+    runner.position = {
+      side: order.side,
+      quantity,
+      entryPrice: price,
+      entryTime: bar.timestamp,
+      entryFee: fee,
+      entryBar: runner.bars,
+      entryReason: order.action.reason ?? label,
+      stopLoss: order.action.stop_loss,
+      takeProfit: order.action.take_profit
+    }
+    this.move(runner, bar.timestamp, { _tag: "EntryFilled", reason: `${label} filled at ${price}` + (order.action.reason !== undefined ? `: ${order.action.reason}` : "") })
+    this.publishPosition(runner)
+  }
+
+  private publishPosition(runner: SymbolRunner): void {
+    const strategy = runner.strategy
+    if (strategy === undefined || runner.halted) return
+    const p = runner.position
+    const view: PositionView | undefined = p === undefined ? undefined : {
+      side: p.side,
+      quantity: p.quantity,
+      entryPrice: p.entryPrice,
+      entryTime: p.entryTime,
+      stopLoss: p.stopLoss,
+      takeProfit: p.takeProfit
+    }
+    try {
+      strategy.setPosition(view)
+    } catch (e) {
+      this.fail(runner, runner.lastTimestamp, e)
+    }
+  }
+
+  private closePosition(runner: SymbolRunner, price: number, bar: Bar, reason: ExitReason, note: string): void {
+    const p = runner.position!
+    const fee = commission(this.fills, p.quantity, price)
+    const direction = p.side === "long" ? 1 : -1
+    this.cash += p.side === "long" ? p.quantity * price - fee : -(p.quantity * price) - fee
+    const gross = direction * (price - p.entryPrice) * p.quantity
+    const pnl = gross - p.entryFee - fee
+    this.trades.push({
+      id: this.trades.length + 1,
+      symbol: runner.symbol,
+      side: p.side,
+      quantity: p.quantity,
+      entryTime: p.entryTime,
+      entryPrice: p.entryPrice,
+      exitTime: bar.timestamp,
+      exitPrice: price,
+      fees: p.entryFee + fee,
+      pnl,
+      returnPct: pnl / (p.entryPrice * p.quantity),
+      barsHeld: runner.bars - p.entryBar,
+      entryReason: p.entryReason,
+      exitReason: reason,
+      exitNote: note
+    })
+    runner.position = undefined
+    if (runner.pending?.kind === "exit") runner.pending = undefined
+    this.move(runner, bar.timestamp, { _tag: "PositionClosed", reason: `${reason}: ${note}` })
+    this.publishPosition(runner)
+  }
+
+  private fail(runner: SymbolRunner, timestamp: number, error: unknown): void {
+    runner.halted = true
+    const message = error instanceof StrategyError ? error.message : describe(error)
+    this.failures.push({ symbol: runner.symbol, timestamp, message })
+    if (runner.pending?.kind === "entry") {
+      this.reject(runner, timestamp, runner.pending.action.action, "strategy failed before the fill")
+      runner.pending = undefined
+    }
+    if (runner.state === "CloseWatch") this.move(runner, timestamp, { _tag: "CancelAnalysis", reason: "strategy failed" })
+    if (this.errorPolicy === "flatten" && runner.position !== undefined && runner.pending === undefined) {
+      runner.pending = { kind: "exit", reason: "flatten after strategy failure", decidedAt: timestamp }
+    }
+  }
+
+  private callStrategy(runner: SymbolRunner, strategy: StrategyInstance, bar: Bar): void {
+    let output: StrategyOutput
+    try {
+      output = runner.state === "Watch"
+        ? strategy.detectOpportunity(bar, runner.indicators)
+        : runner.state === "CloseWatch"
+        ? strategy.filterCommitment(bar, runner.indicators)
+        : strategy.managePosition(bar, runner.indicators)
+    } catch (e) {
+      this.fail(runner, bar.timestamp, e)
+      return
+    }
+    if (output === undefined) return
+    try {
+      if (output._tag === "Opportunity") this.onOpportunity(runner, bar, output.fields)
+      else this.onAction(runner, bar, output.action)
+    } catch (e) {
+      this.fail(runner, bar.timestamp, e)
+    }
+  }
+
+  private onOpportunity(runner: SymbolRunner, bar: Bar, fields: Readonly<Record<string, unknown>>): void {
+    if (runner.state === "InTrade") {
+      this.reject(runner, bar.timestamp, "opportunity", "a table without an action is only meaningful in Watch and CloseWatch")
+      return
+    }
+    runner.strategy!.mergeContext(fields)
+    if (runner.state === "Watch") {
+      const reason = typeof fields["reason"] === "string" ? fields["reason"] : "opportunity detected"
+      this.move(runner, bar.timestamp, { _tag: "Opportunity", reason })
+    }
+  }
+
+  private onAction(runner: SymbolRunner, bar: Bar, action: Action): void {
+    const state = runner.state
+    const t = bar.timestamp
+    switch (action.action) {
+      case "start_analyzing": {
+        if (state === "Watch") this.move(runner, t, { _tag: "Opportunity", reason: action.reason ?? "start_analyzing" })
+        else this.reject(runner, t, action.action, `start_analyzing is not valid in ${state}`)
+        return
+      }
+      case "cancel_analysis": {
+        if (state === "CloseWatch") this.move(runner, t, { _tag: "CancelAnalysis", reason: action.reason ?? "cancel_analysis" })
+        else this.reject(runner, t, action.action, `cancel_analysis is only valid in CloseWatch, not ${state}`)
+        return
+      }
+      case "enter_long":
+      case "enter_short": {
+        if (state === "InTrade") {
+          this.reject(runner, t, action.action, "already in a position")
+          return
+        }
+        const side: Side = action.action === "enter_long" ? "long" : "short"
+        const problem = this.checkLevels(side, bar.close, action.stop_loss, action.take_profit)
+        if (problem !== undefined) {
+          this.reject(runner, t, action.action, problem)
+          return
+        }
+        runner.pending = { kind: "entry", side, action, decidedAt: t }
+        return
+      }
+      case "exit": {
+        if (state !== "InTrade" || runner.position === undefined) {
+          this.reject(runner, t, action.action, `exit is only valid in InTrade, not ${state}`)
+          return
+        }
+        runner.pending = { kind: "exit", reason: action.reason ?? "exit", decidedAt: t }
+        return
+      }
+      case "update_stop_loss":
+      case "update_take_profit": {
+        const p = runner.position
+        if (state !== "InTrade" || p === undefined) {
+          this.reject(runner, t, action.action, `${action.action} is only valid in InTrade, not ${state}`)
+          return
+        }
+        const isStop = action.action === "update_stop_loss"
+        const level = isStop ? action.new_stop! : action.new_target!
+        const problem = isStop
+          ? this.checkLevels(p.side, bar.close, level, undefined)
+          : this.checkLevels(p.side, bar.close, undefined, level)
+        if (problem !== undefined) {
+          this.reject(runner, t, action.action, problem)
+          return
+        }
+        if (isStop) p.stopLoss = level
+        else p.takeProfit = level
+        this.publishPosition(runner)
+        return
+      }
+    }
+  }
+
+  /** A stop must sit on the losing side of the current price and a target on the winning side. */
+  private checkLevels(side: Side, price: number, stop: number | undefined, target: number | undefined): string | undefined {
+    if (side === "long") {
+      if (stop !== undefined && stop >= price) return `stop_loss ${stop} must be below the price ${price} for a long`
+      if (target !== undefined && target <= price) return `take_profit ${target} must be above the price ${price} for a long`
+    } else {
+      if (stop !== undefined && stop <= price) return `stop_loss ${stop} must be above the price ${price} for a short`
+      if (target !== undefined && target >= price) return `take_profit ${target} must be below the price ${price} for a short`
+    }
+    return undefined
+  }
+
+  /**
+   * Ends the run: records the last equity point, closes open positions at their last close when `closeAtEnd`
+   * (exit reason `end_of_data`), lists orders that never got a bar to fill on, and computes the metrics.
+   */
+  finish(quality: DataQualityReport): BacktestResult {
+    for (const runner of this.order) {
+      if (runner.pending !== undefined) {
+        const label = runner.pending.kind === "entry" ? runner.pending.action.action : "exit"
+        this.reject(runner, runner.pending.decidedAt, label, "unfilled: the data ended before the next bar")
+        runner.pending = undefined
+      }
+      if (this.closeAtEnd && runner.position !== undefined) {
+        const last = { open: runner.lastPrice, timestamp: runner.lastTimestamp } as Bar
+        this.closePosition(runner, runner.lastPrice, last, "end_of_data", `closed at the last close ${runner.lastPrice}`)
+      }
+    }
+    if (this.currentTimestamp !== undefined) this.recordEquity(this.currentTimestamp)
+    const equity = { timestamps: this.equityTimes, equity: this.equityValues }
+    return {
+      strategy: this.definition.name,
+      symbols: this.order.map((r) => r.symbol).sort(),
+      metrics: computeMetrics({ initialCash: this.settings.initialCash, equity, trades: this.trades, bars: this.barCount }),
+      trades: this.trades,
+      equity,
+      transitions: this.transitions,
+      rejections: this.rejections,
+      failures: this.failures,
+      quality
+    }
+  }
+
+  /** Releases every strategy instance; called once when the run's scope closes. */
+  dispose(): void {
+    for (const runner of this.order) {
+      try {
+        runner.strategy?.dispose()
+      } catch {
+        // disposing twice or a dead VM: nothing left to release
+      }
+    }
+  }
+}

@@ -1,0 +1,262 @@
+/**
+ * `MarketDataWindow`: the last `capacity` bars of one symbol, with O(1) window queries.
+ *
+ * Fields are kept in `Float64Array` columns (a ring buffer) next to the `Bar` objects themselves. Queries:
+ * - `high` / `low`: highest high and lowest low, by monotonic deques (O(1) amortised per push, O(1) per read);
+ * - `range`: `high - low`;
+ * - `avgVolume`: a running volume sum with Neumaier compensation, recomputed exactly from the column every
+ *   `capacity` pushes so that rounding cannot build up over long runs;
+ * - every getter returns `undefined` while the window is empty.
+ *
+ * Indexing is in time order: `get(0)` is the oldest bar kept, `get(size - 1)` the latest.
+ *
+ * @module
+ */
+import type { Bar } from "../domain/bar.ts"
+import { describeValue } from "./contract.ts"
+
+/** The numeric fields of a bar stored as columns. */
+export type WindowColumn = "timestamp" | "open" | "high" | "low" | "close" | "volume"
+
+/** Largest window capacity (2^24 bars). */
+export const MAX_WINDOW_CAPACITY = 16_777_216
+
+/** A fixed-capacity ring buffer of bars with O(1) highest-high, lowest-low, range and average volume. */
+export class MarketDataWindow implements Iterable<Bar> {
+  /** Maximum number of bars kept; pushing beyond it drops the oldest. */
+  readonly capacity: number
+  private readonly bars: Array<Bar | undefined>
+  private readonly timestamps: Float64Array
+  private readonly opens: Float64Array
+  private readonly highs: Float64Array
+  private readonly lows: Float64Array
+  private readonly closes_: Float64Array
+  private readonly volumes: Float64Array
+  /** Total bars pushed since construction or clear; bar number `s` lives in slot `s % capacity`. */
+  private seq = 0
+  /** Deque of bar numbers with decreasing highs (front = highest in the window). */
+  private readonly maxQ: Float64Array
+  private maxHead = 0
+  private maxLen = 0
+  /** Deque of bar numbers with increasing lows (front = lowest in the window). */
+  private readonly minQ: Float64Array
+  private minHead = 0
+  private minLen = 0
+  private volSum = 0
+  private volComp = 0
+  private sinceResync = 0
+
+  /** @throws RangeError when `capacity` is not an integer from 1 to {@link MAX_WINDOW_CAPACITY}. */
+  constructor(capacity: number) {
+    if (!Number.isInteger(capacity) || capacity < 1 || capacity > MAX_WINDOW_CAPACITY) {
+      throw new RangeError(
+        `MarketDataWindow: capacity must be an integer from 1 to ${MAX_WINDOW_CAPACITY}, got ${describeValue(capacity)}`
+      )
+    }
+    this.capacity = capacity
+    this.bars = new Array<Bar | undefined>(capacity).fill(undefined)
+    this.timestamps = new Float64Array(capacity)
+    this.opens = new Float64Array(capacity)
+    this.highs = new Float64Array(capacity)
+    this.lows = new Float64Array(capacity)
+    this.closes_ = new Float64Array(capacity)
+    this.volumes = new Float64Array(capacity)
+    this.maxQ = new Float64Array(capacity)
+    this.minQ = new Float64Array(capacity)
+  }
+
+  /** Number of bars currently kept (at most `capacity`). */
+  get size(): number {
+    return this.seq < this.capacity ? this.seq : this.capacity
+  }
+
+  /** Total number of bars pushed since construction or {@link MarketDataWindow.clear}. */
+  get pushed(): number {
+    return this.seq
+  }
+
+  /** Appends a bar (the newest), dropping the oldest when full. O(1) amortised. */
+  push(bar: Bar): void {
+    const cap = this.capacity
+    const s = this.seq
+    const slot = s % cap
+    const expired = s - cap // bar number leaving the window (if >= 0)
+    // 1. expire deque fronts that leave the window (before the slot is overwritten)
+    if (this.maxLen > 0 && this.maxQ[this.maxHead]! <= expired) {
+      this.maxHead = this.maxHead + 1 === cap ? 0 : this.maxHead + 1
+      this.maxLen--
+    }
+    if (this.minLen > 0 && this.minQ[this.minHead]! <= expired) {
+      this.minHead = this.minHead + 1 === cap ? 0 : this.minHead + 1
+      this.minLen--
+    }
+    // 2. volume: remove the leaving bar, add the new one (Neumaier)
+    const v = bar.volume
+    let sum = this.volSum
+    let comp = this.volComp
+    if (expired >= 0) {
+      const a = -this.volumes[slot]!
+      const t = sum + a
+      if (Math.abs(sum) >= Math.abs(a)) comp += (sum - t) + a
+      else comp += (a - t) + sum
+      sum = t
+    }
+    {
+      const t = sum + v
+      if (Math.abs(sum) >= Math.abs(v)) comp += (sum - t) + v
+      else comp += (v - t) + sum
+      sum = t
+    }
+    // 3. write the columns
+    const high = bar.high
+    const low = bar.low
+    this.bars[slot] = bar
+    this.timestamps[slot] = bar.timestamp
+    this.opens[slot] = bar.open
+    this.highs[slot] = high
+    this.lows[slot] = low
+    this.closes_[slot] = bar.close
+    this.volumes[slot] = v
+    this.seq = s + 1
+    // 4. push onto the deques, dropping dominated entries from the back
+    const highs = this.highs
+    const maxQ = this.maxQ
+    let len = this.maxLen
+    let head = this.maxHead
+    while (len > 0) {
+      let back = head + len - 1
+      if (back >= cap) back -= cap
+      if (highs[maxQ[back]! % cap]! <= high) len--
+      else break
+    }
+    let at = head + len
+    if (at >= cap) at -= cap
+    maxQ[at] = s
+    this.maxLen = len + 1
+    const lows = this.lows
+    const minQ = this.minQ
+    len = this.minLen
+    head = this.minHead
+    while (len > 0) {
+      let back = head + len - 1
+      if (back >= cap) back -= cap
+      if (lows[minQ[back]! % cap]! >= low) len--
+      else break
+    }
+    at = head + len
+    if (at >= cap) at -= cap
+    minQ[at] = s
+    this.minLen = len + 1
+    // 5. periodic exact recompute of the volume sum
+    if (++this.sinceResync >= cap) {
+      this.sinceResync = 0
+      sum = 0
+      comp = 0
+      const vols = this.volumes
+      const n = this.size
+      for (let i = 0; i < n; i++) {
+        const x = vols[i]!
+        const t = sum + x
+        if (Math.abs(sum) >= Math.abs(x)) comp += (sum - t) + x
+        else comp += (x - t) + sum
+        sum = t
+      }
+    }
+    this.volSum = sum
+    this.volComp = comp
+  }
+
+  /** The bar at position `i` in time order (0 = oldest kept, `size - 1` = latest); `undefined` out of range. */
+  get(i: number): Bar | undefined {
+    const size = this.size
+    if (!Number.isInteger(i) || i < 0 || i >= size) return undefined
+    return this.bars[(this.seq - size + i) % this.capacity]
+  }
+
+  /** The most recent bar, `undefined` when empty. */
+  get latest(): Bar | undefined {
+    return this.seq === 0 ? undefined : this.bars[(this.seq - 1) % this.capacity]
+  }
+
+  /** The oldest bar kept, `undefined` when empty. */
+  get oldest(): Bar | undefined {
+    return this.seq === 0 ? undefined : this.bars[(this.seq - this.size) % this.capacity]
+  }
+
+  /** Highest high over the window, `undefined` when empty. */
+  get high(): number | undefined {
+    return this.maxLen === 0 ? undefined : this.highs[this.maxQ[this.maxHead]! % this.capacity]
+  }
+
+  /** Lowest low over the window, `undefined` when empty. */
+  get low(): number | undefined {
+    return this.minLen === 0 ? undefined : this.lows[this.minQ[this.minHead]! % this.capacity]
+  }
+
+  /** `high - low` over the window, `undefined` when empty. */
+  get range(): number | undefined {
+    if (this.maxLen === 0) return undefined
+    const cap = this.capacity
+    return this.highs[this.maxQ[this.maxHead]! % cap]! - this.lows[this.minQ[this.minHead]! % cap]!
+  }
+
+  /** Mean volume over the window, `undefined` when empty. */
+  get avgVolume(): number | undefined {
+    const size = this.size
+    return size === 0 ? undefined : (this.volSum + this.volComp) / size
+  }
+
+  /** Sum of the volumes in the window (0 when empty). */
+  get totalVolume(): number {
+    return this.volSum + this.volComp
+  }
+
+  /** A copy of one column in time order (oldest first). */
+  column(field: WindowColumn): Float64Array {
+    const src = field === "timestamp"
+      ? this.timestamps
+      : field === "open"
+      ? this.opens
+      : field === "high"
+      ? this.highs
+      : field === "low"
+      ? this.lows
+      : field === "close"
+      ? this.closes_
+      : this.volumes
+    const size = this.size
+    const cap = this.capacity
+    const out = new Float64Array(size)
+    const start = (this.seq - size) % cap
+    const firstPart = Math.min(size, cap - start)
+    out.set(src.subarray(start, start + firstPart), 0)
+    if (firstPart < size) out.set(src.subarray(0, size - firstPart), firstPart)
+    return out
+  }
+
+  /** The closes in time order (oldest first), as a new array. */
+  closes(): Float64Array {
+    return this.column("close")
+  }
+
+  /** Iterates the bars in time order, oldest first. */
+  *[Symbol.iterator](): Iterator<Bar> {
+    const size = this.size
+    const cap = this.capacity
+    const start = this.seq - size
+    for (let i = 0; i < size; i++) yield this.bars[(start + i) % cap]!
+  }
+
+  /** Empties the window. */
+  clear(): void {
+    this.bars.fill(undefined)
+    this.seq = 0
+    this.maxHead = 0
+    this.maxLen = 0
+    this.minHead = 0
+    this.minLen = 0
+    this.volSum = 0
+    this.volComp = 0
+    this.sinceResync = 0
+  }
+}

@@ -1,0 +1,58 @@
+import { describe, expect, it } from "vitest"
+import { parseArgs, parseCommission, UsageError } from "../../src/cli/args.ts"
+
+const usage = (argv: ReadonlyArray<string>): string => {
+  try {
+    parseArgs(argv)
+  } catch (e) {
+    if (e instanceof UsageError) return e.message
+    throw e
+  }
+  throw new Error("expected a usage error")
+}
+
+describe("CLI arguments", () => {
+  it("parses a full backtest command with several data files", () => {
+    expect(parseArgs([
+      "backtest", "--data", "a.csv", "b.csv", "--format", "binance", "--strategy", "s.lua",
+      "--cash", "5000", "--commission", "0.1%", "--out", "o", "--bad-rows", "skip", "--window", "50", "--quiet"
+    ])).toEqual({
+      _tag: "backtest", data: ["a.csv", "b.csv"], simulate: [], bars: 5000, seed: 42, format: "binance", symbol: undefined,
+      strategy: "s.lua", cash: 5000, commission: 0.001, out: "o", badRows: "skip", window: 50, quiet: true
+    })
+  })
+
+  it("defaults", () => {
+    const cmd = parseArgs(["backtest", "--data", "a.csv", "--strategy", "s.lua"])
+    expect(cmd).toMatchObject({ format: "auto", cash: 10_000, commission: 0.001, badRows: "fail", window: 20, quiet: false })
+  })
+
+  it("help and version", () => {
+    expect(parseArgs([])).toEqual({ _tag: "help", topic: "main" })
+    expect(parseArgs(["--help"])).toEqual({ _tag: "help", topic: "main" })
+    expect(parseArgs(["backtest", "--help"])).toEqual({ _tag: "help", topic: "backtest" })
+    expect(parseArgs(["--version"])).toEqual({ _tag: "version" })
+  })
+
+  it("commission as a fraction or a percentage, and refuses a likely mistake", () => {
+    expect(parseCommission("0.001")).toBe(0.001)
+    expect(parseCommission("0.1%")).toBeCloseTo(0.001, 15)
+    expect(parseCommission("0")).toBe(0)
+    expect(() => parseCommission("0.1")).toThrow("--commission: 0.1 is 10% per fill")
+    expect(() => parseCommission("-1")).toThrow("--commission: expected a non-negative fraction")
+  })
+
+  it("clear messages for bad arguments", () => {
+    expect(usage(["trade"])).toBe('unknown command "trade" (expected: backtest)')
+    expect(usage(["backtest", "--data", "a.csv"])).toBe("--strategy <file.lua> is required")
+    expect(usage(["backtest", "--strategy", "s.lua"])).toBe("give --data <file>... or --simulate <SYM>...")
+    expect(usage(["backtest", "--data", "--strategy", "s.lua"])).toBe("--data needs at least one value")
+    expect(usage(["backtest", "--data", "a.csv", "--strategy", "s.lua", "--format", "xls"])).toBe('--format: expected auto, binance or ohlcv, got "xls"')
+    expect(usage(["backtest", "--data", "a.csv", "--strategy", "s.lua", "--cash", "lots"])).toBe('--cash: expected a positive amount, got "lots"')
+    expect(usage(["backtest", "--data", "a.csv", "--strategy", "s.lua", "--cash", "-5"])).toBe('--cash: expected a positive amount, got "-5"')
+    expect(usage(["backtest", "--data", "a.csv", "--strategy", "s.lua", "--speed", "9"])).toBe("unknown option --speed")
+    expect(usage(["backtest", "--data", "a.csv", "--simulate", "X", "--strategy", "s.lua"])).toBe("--data and --simulate cannot be combined")
+    expect(usage(["backtest", "--simulate", "X", "--bars", "1.5", "--strategy", "s.lua"])).toBe('--bars: expected a positive integer, got "1.5"')
+    expect(usage(["backtest", "--data", "a.csv", "--strategy"])).toBe("--strategy needs a value")
+  })
+})

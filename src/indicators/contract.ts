@@ -55,6 +55,18 @@ export const checkPeriod = (indicator: string, period: number): number => {
   return period
 }
 
+/**
+ * The output array of a batch kernel: `into` when given (it must hold at least `length` elements), else a new
+ * `Float64Array(length)`.
+ */
+export const outputArray = (indicator: string, length: number, into: Float64Array | undefined): Float64Array => {
+  if (into === undefined) return new Float64Array(length)
+  if (into.length < length) {
+    throw new RangeError(`${indicator}: output array has ${into.length} elements, ${length} needed`)
+  }
+  return into
+}
+
 /** Renders a value for an error message: numbers as written (`-1`, `2.5`, `NaN`), anything else as JSON. */
 export const describeValue = (value: unknown): string => {
   if (typeof value === "number") return Object.is(value, -0) ? "-0" : String(value)

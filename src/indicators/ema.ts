@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { checkPeriod, type StreamingIndicator } from "./contract.ts"
+import { checkPeriod, outputArray, type StreamingIndicator } from "./contract.ts"
 
 /** Number of inputs before the first EMA value: `period - 1`. */
 export const emaLookback = (period: number): number => checkPeriod("EMA", period) - 1
@@ -96,13 +96,16 @@ export class Ema implements StreamingIndicator {
 /**
  * EMA of a whole series, `NaN` for `i < period - 1`. Bit-identical to feeding the values one by one to {@link Ema}.
  *
- * @throws RangeError when `period` is invalid.
+ * With `into`, writes into that array (its first `values.length` elements, every one of them) instead of
+ * allocating one, and returns it; `into` must not overlap `values`.
+ *
+ * @throws RangeError when `period` is invalid or `into` is shorter than `values`.
  */
-export const emaBatch = (values: Float64Array, period: number): Float64Array => {
+export const emaBatch = (values: Float64Array, period: number, into?: Float64Array): Float64Array => {
   const p = checkPeriod("EMA", period)
   const k = emaAlpha(p)
   const len = values.length
-  const out = new Float64Array(len)
+  const out = outputArray("EMA", len, into)
   let sum = 0
   const warm = Math.min(p, len)
   for (let i = 0; i < warm; i++) {

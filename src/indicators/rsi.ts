@@ -14,7 +14,7 @@
  *
  * @module
  */
-import { checkPeriod, type StreamingIndicator } from "./contract.ts"
+import { checkPeriod, outputArray, type StreamingIndicator } from "./contract.ts"
 
 /** Number of inputs before the first RSI value: `period`. */
 export const rsiLookback = (period: number): number => checkPeriod("RSI", period)
@@ -137,12 +137,15 @@ export class Rsi implements StreamingIndicator {
 /**
  * RSI of a whole series, `NaN` for `i < period`. Bit-identical to feeding the values one by one to {@link Rsi}.
  *
- * @throws RangeError when `period` is invalid.
+ * With `into`, writes into that array (its first `values.length` elements, every one of them) instead of
+ * allocating one, and returns it; `into` must not overlap `values`.
+ *
+ * @throws RangeError when `period` is invalid or `into` is shorter than `values`.
  */
-export const rsiBatch = (values: Float64Array, period: number): Float64Array => {
+export const rsiBatch = (values: Float64Array, period: number, into?: Float64Array): Float64Array => {
   const p = checkPeriod("RSI", period)
   const len = values.length
-  const out = new Float64Array(len)
+  const out = outputArray("RSI", len, into)
   const warm = Math.min(p, len)
   for (let i = 0; i < warm; i++) out[i] = Number.NaN
   if (len <= p) return out

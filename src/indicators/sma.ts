@@ -10,7 +10,7 @@
  *
  * @module
  */
-import { checkPeriod, type StreamingIndicator } from "./contract.ts"
+import { checkPeriod, outputArray, type StreamingIndicator } from "./contract.ts"
 
 /** Number of inputs before the first SMA value: `period - 1`. */
 export const smaLookback = (period: number): number => checkPeriod("SMA", period) - 1
@@ -126,12 +126,15 @@ export class Sma implements StreamingIndicator {
  * SMA of a whole series: `out[i]` is the mean of `values[i-period+1..i]`, `NaN` for `i < period - 1`.
  * Bit-identical to feeding the values one by one to {@link Sma}.
  *
- * @throws RangeError when `period` is invalid.
+ * With `into`, writes into that array (its first `values.length` elements, every one of them) instead of
+ * allocating one, and returns it; `into` must not overlap `values`.
+ *
+ * @throws RangeError when `period` is invalid or `into` is shorter than `values`.
  */
-export const smaBatch = (values: Float64Array, period: number): Float64Array => {
+export const smaBatch = (values: Float64Array, period: number, into?: Float64Array): Float64Array => {
   const p = checkPeriod("SMA", period)
   const len = values.length
-  const out = new Float64Array(len)
+  const out = outputArray("SMA", len, into)
   let s = 0
   let c = 0
   const warm = Math.min(p, len)

@@ -168,7 +168,7 @@ describe("engine core", () => {
   })
 
   it("closes open positions at the end of data and lists orders that never filled", () => {
-    const input = bars(A, [[100, 100, 100, 100], [100, 100, 100, 100], [120, 120, 120, 110]])
+    const input = bars(A, [[100, 100, 100, 100], [100, 100, 100, 100], [120, 120, 110, 110]])
     const def = scripted((phase, b) => {
       if (phase === "Watch" && b.timestamp === 0) return act({ action: "enter_long", quantity: 1 })
       if (phase === "InTrade" && b.timestamp === 2 * H) return act({ action: "exit" })

@@ -36,7 +36,7 @@ export const priceSeries = (maxLength = 200): fc.Arbitrary<Float64Array> =>
   fc
     .tuple(
       fc.double({ min: 0.001, max: 1e6, noNaN: true, noDefaultInfinity: true }),
-      fc.array(fc.double({ min: -0.1, max: 0.1, noNaN: true, noDefaultInfinity: true }), { maxLength })
+      fc.array(fc.double({ min: -0.1, max: 0.1, noNaN: true, noDefaultInfinity: true }), { maxLength, size: "max" })
     )
     .map(([start, steps]) => {
       const out = new Float64Array(steps.length + 1)
@@ -57,7 +57,7 @@ export const anySeries = (maxLength = 200): fc.Arbitrary<Float64Array> =>
         fc.double({ min: -1e9, max: 1e9, noNaN: true, noDefaultInfinity: true }),
         fc.integer({ min: -5, max: 5 }).map((x) => x)
       ),
-      { maxLength }
+      { maxLength, size: "max" }
     )
     .map((xs) => Float64Array.from(xs))
 

@@ -62,6 +62,7 @@ declare module "fengari" {
     lua_rawset(L: LuaState, idx: number): void
     lua_rawseti(L: LuaState, idx: number, n: number): void
     lua_remove(L: LuaState, idx: number): void
+    lua_replace(L: LuaState, idx: number): void
     lua_setfield(L: LuaState, idx: number, k: LuaString | string): void
     lua_setglobal(L: LuaState, name: LuaString | string): void
     lua_sethook(L: LuaState, f: LuaHook | null, mask: number, count: number): void

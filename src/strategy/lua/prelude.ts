@@ -16,17 +16,19 @@
 export const PRELUDE_CHUNKNAME = "=(host)"
 
 /**
- * The prelude source. Arguments (`...`): the JS functions `sma`, `ema`, `rsi`, `high`, `low`, `range`,
- * `avg_volume`, then the symbol string. Returns `bind`, `context`, `set_position`:
- * - `bind()` (called after the user script ran) returns the three step functions for `detect_opportunity`,
- *   `filter_commitment`, `manage_position`, or `nil, "<missing names>"`;
- * - each step function takes `(timestamp, open, high, low, close, volume, bid, ask, mid)`, updates `market_data`
- *   and calls the user function with `(market_data, context, indicators)`;
+ * The prelude source. Arguments (`...`): the JS functions `sma`, `ema`, `rsi`, the JS `__index` of the window
+ * statistics (`high`, `low`, `range`, `avg_volume`), then the symbol string. Returns `bind`, `context`, `set_position`, `market_data`, `indicators`,
+ * `stepper`:
+ * - `bind()` (called after the user script ran) returns the user's `detect_opportunity`, `filter_commitment`,
+ *   `manage_position`, or `nil, "<missing names>"`;
+ * - `stepper(fn)` returns a function of `(timestamp, open, high, low, close, volume, bid, ask, mid)` that updates
+ *   `market_data` and calls `fn(market_data, context, indicators)` (the portable per-bar path; the fast path writes
+ *   the fields from JS and calls the user function directly);
  * - `set_position(side, quantity, entry_price, entry_time, stop_loss, take_profit)` sets `context.position`
  *   (`side` 1 = long, -1 = short; `nil` clears it).
  */
 export const PRELUDE_SOURCE = `
-local sma_fn, ema_fn, rsi_fn, high_fn, low_fn, range_fn, avg_volume_fn, symbol = ...
+local sma_fn, ema_fn, rsi_fn, window_index, symbol = ...
 local G = _G
 local type, rawget, select, setmetatable, tostring, error = type, rawget, select, setmetatable, tostring, error
 local concat = table.concat
@@ -46,14 +48,10 @@ local market_data = {
 }
 local context = {}
 
--- Window statistics are read lazily: only the fields a script touches cost a call into JS.
-local getters = { high = high_fn, low = low_fn, range = range_fn, avg_volume = avg_volume_fn }
+-- Window statistics (high, low, range, avg_volume) are read lazily by a JS __index: only the fields a script
+-- touches cost a call, and one call (no Lua frame in between).
 local indicators = setmetatable({ sma = sma_fn, ema = ema_fn, rsi = rsi_fn }, {
-  __index = function(_, k)
-    local g = getters[k]
-    if g ~= nil then return g() end
-    return nil
-  end,
+  __index = window_index,
   __newindex = function(_, k)
     error("indicators is read-only (tried to set '" .. tostring(k) .. "')", 2)
   end,
@@ -95,8 +93,8 @@ local function bind()
   if type(f) ~= "function" then missing[#missing + 1] = "filter_commitment" end
   if type(m) ~= "function" then missing[#missing + 1] = "manage_position" end
   if #missing > 0 then return nil, concat(missing, ", ") end
-  return stepper(d), stepper(f), stepper(m)
+  return d, f, m
 end
 
-return bind, context, set_position
+return bind, context, set_position, market_data, indicators, stepper
 `

@@ -1,0 +1,166 @@
+/**
+ * Micro benchmark of the Lua strategy host: the bundled EMA-crossover strategy over 1e6 synthetic bars, driven by a
+ * minimal Watch / CloseWatch / InTrade loop with a fake IndicatorView (precomputed EMAs), so only the strategy call
+ * path is measured. Baselines in the same run: the same script on the portable path (public C API only), a Lua
+ * script that returns nil, and the same strategy in TypeScript.
+ *
+ * Run: `npx tsx bench/lua-host.ts [bars]`
+ */
+import * as fs from "node:fs"
+import type { Bar, SymbolName } from "../src/domain/bar.ts"
+import type { IndicatorView, StrategyDefinition } from "../src/domain/strategy.ts"
+import { compileLuaStrategy } from "../src/strategy/lua/host.ts"
+import { defineStrategy } from "../src/strategy/typescript.ts"
+
+const N = Number(process.argv[2] ?? 1_000_000)
+
+// Synthetic prices: a seeded random walk with slow regime changes (so crossovers happen).
+let seed = 42
+const rand = (): number => {
+  seed = (seed * 1664525 + 1013904223) >>> 0
+  return seed / 4294967296
+}
+const open = new Float64Array(N), high = new Float64Array(N), low = new Float64Array(N), close = new Float64Array(N)
+const volume = new Float64Array(N)
+let price = 100
+for (let i = 0; i < N; i++) {
+  const drift = Math.sin(i / 500) * 0.0005
+  const o = price
+  const c = o * (1 + drift + (rand() - 0.5) * 0.004)
+  open[i] = o
+  close[i] = c
+  high[i] = Math.max(o, c) * (1 + rand() * 0.001)
+  low[i] = Math.min(o, c) * (1 - rand() * 0.001)
+  volume[i] = 1000 + rand() * 100
+  price = c
+}
+const ema = (period: number): Float64Array => {
+  const out = new Float64Array(N).fill(NaN)
+  const k = 2 / (period + 1)
+  let e = 0
+  for (let i = 0; i < N; i++) {
+    if (i < period) {
+      e += close[i]! / period
+      if (i === period - 1) out[i] = e
+    } else {
+      e = close[i]! * k + e * (1 - k)
+      out[i] = e
+    }
+  }
+  return out
+}
+const ema12 = ema(12), ema26 = ema(26)
+
+class FakeView implements IndicatorView {
+  i = 0
+  sma(): number | undefined { return undefined }
+  ema(period: number): number | undefined {
+    const v = period === 12 ? ema12[this.i]! : period === 26 ? ema26[this.i]! : NaN
+    return Number.isNaN(v) ? undefined : v
+  }
+  rsi(): number | undefined { return undefined }
+  get high(): number | undefined { return high[this.i] }
+  get low(): number | undefined { return low[this.i] }
+  get range(): number | undefined { return high[this.i]! - low[this.i]! }
+  get avgVolume(): number | undefined { return volume[this.i] }
+}
+
+const symbol = "BENCH" as SymbolName
+type MutableBar = { -readonly [K in keyof Bar]: Bar[K] }
+
+/** A minimal trade machine: one strategy call per bar, stop-loss check, opportunity merge, position updates. */
+const run = (definition: StrategyDefinition): { barsPerSecond: number; trades: number } => {
+  const instance = definition.instantiate(symbol)
+  const view = new FakeView()
+  const bar: MutableBar = { symbol, timestamp: 0, open: 0, high: 0, low: 0, close: 0, volume: 0, mid: 0 }
+  let state = 0 // 0 Watch, 1 CloseWatch, 2 InTrade
+  let stop: number | undefined
+  let trades = 0
+  const t0 = performance.now()
+  for (let i = 0; i < N; i++) {
+    view.i = i
+    bar.timestamp = 1.7e12 + i * 60_000
+    bar.open = open[i]!
+    bar.high = high[i]!
+    bar.low = low[i]!
+    bar.close = close[i]!
+    bar.volume = volume[i]!
+    bar.mid = close[i]!
+    if (state === 2 && stop !== undefined && bar.low <= stop) {
+      instance.setPosition(undefined)
+      state = 0
+      continue
+    }
+    const out = state === 0 ? instance.detectOpportunity(bar, view) : state === 1 ? instance.filterCommitment(bar, view) : instance.managePosition(bar, view)
+    if (out === undefined) continue
+    if (out._tag === "Opportunity") {
+      instance.mergeContext(out.fields)
+      state = 1
+      continue
+    }
+    const a = out.action
+    switch (a.action) {
+      case "start_analyzing": state = 1; break
+      case "cancel_analysis": state = 0; break
+      case "enter_long":
+      case "enter_short":
+        trades++
+        stop = a.stop_loss
+        instance.setPosition({ side: a.action === "enter_long" ? "long" : "short", quantity: a.quantity!, entryPrice: bar.close, entryTime: bar.timestamp, stopLoss: stop, takeProfit: a.take_profit })
+        state = 2
+        break
+      case "exit":
+        instance.setPosition(undefined)
+        state = 0
+        break
+      default:
+        break
+    }
+  }
+  const seconds = (performance.now() - t0) / 1000
+  instance.dispose()
+  return { barsPerSecond: N / seconds, trades }
+}
+
+const quiet = { print: () => {} }
+const luaEma = compileLuaStrategy(fs.readFileSync(new URL("../strategies/ema_crossover.lua", import.meta.url), "utf8"), "ema_crossover.lua", quiet)
+const luaEmaPortable = compileLuaStrategy(fs.readFileSync(new URL("../strategies/ema_crossover.lua", import.meta.url), "utf8"), "ema_crossover.lua", { ...quiet, portable: true })
+const luaNil = compileLuaStrategy(
+  "function detect_opportunity() end\nfunction filter_commitment() end\nfunction manage_position() end",
+  "nil.lua",
+  quiet
+)
+const tsEma = defineStrategy<{ prevDiff?: number; direction?: string; waited?: number }>({
+  name: "ts-ema",
+  detectOpportunity: (b, ctx, ind) => {
+    const f = ind.ema(12), s = ind.ema(26)
+    if (f === undefined || s === undefined) return
+    const d = f - s, p = ctx.prevDiff
+    ctx.prevDiff = d
+    if (p !== undefined && p <= 0 && d > 0) return { direction: "long", cross_close: b.close, waited: 0 }
+  },
+  filterCommitment: (b, ctx, ind) => {
+    const f = ind.ema(12), s = ind.ema(26)
+    if (f === undefined || s === undefined) return
+    const d = f - s
+    ctx.prevDiff = d
+    ctx.waited = (ctx.waited ?? 0) + 1
+    if (d <= 0) return { action: "cancel_analysis" }
+    if (b.close > s) return { action: "enter_long", quantity: 0.95, price: b.close, stop_loss: b.close * 0.95 }
+    if (ctx.waited >= 3) return { action: "cancel_analysis" }
+  },
+  managePosition: (_b, ctx, ind) => {
+    const f = ind.ema(12), s = ind.ema(26)
+    if (f === undefined || s === undefined) return
+    const d = f - s
+    ctx.prevDiff = d
+    if (ctx.position?.side === "long" && d < 0) return { action: "exit" }
+  }
+})
+
+console.log(`bars: ${N}`)
+for (const [label, def] of [["lua ema_crossover", luaEma], ["lua ema (portable)", luaEmaPortable], ["lua returns nil", luaNil], ["ts ema crossover", tsEma]] as const) {
+  run(def) // warm-up pass
+  const r = run(def)
+  console.log(`${label.padEnd(20)} ${Math.round(r.barsPerSecond).toLocaleString("en-US").padStart(12)} bars/s  (${r.trades} trades)`)
+}

@@ -1,0 +1,505 @@
+/**
+ * The HTML report of a run: one standalone file that opens offline.
+ *
+ * - uPlot (JS and CSS) is read from the installed `uplot` package at render time and inlined;
+ * - the chart data is embedded as JSON in a `<script type="application/json">` tag and drawn by a small inline
+ *   script; tables (metrics, trades, data quality) are plain HTML, readable without JavaScript;
+ * - equity and drawdown curves are downsampled to at most {@link DEFAULT_MAX_POINTS} points with a min/max per
+ *   bucket, so a million-bar run still gives a small file and keeps every peak and trough;
+ * - a Content-Security-Policy forbids any network access; times are UTC ISO-8601.
+ *
+ * Rendering is pure (no clock, no randomness): the same result gives the same bytes.
+ *
+ * @module
+ */
+import * as fs from "node:fs"
+import { createRequire } from "node:module"
+import type { BacktestResult, Trade } from "../backtest/result.ts"
+import {
+  formatCount,
+  formatDuration,
+  formatNumber,
+  formatPercent,
+  formatPrice,
+  formatQuantity,
+  formatTime,
+  NOT_AVAILABLE
+} from "./format.ts"
+import { formatPeriod, metricRows } from "./summary.ts"
+
+/** Default cap on the number of points per chart. */
+export const DEFAULT_MAX_POINTS = 4000
+
+/** Default cap on the rows of the trade table (the first and last halves are shown beyond it). */
+export const DEFAULT_MAX_TRADE_ROWS = 5000
+
+/** Default cap on the gaps, suspect bars and skipped rows listed per section. */
+export const DEFAULT_MAX_QUALITY_ROWS = 200
+
+/** A time series as two parallel arrays; `null` stands for a missing (non-finite) value, as in JSON. */
+export interface Series {
+  readonly t: ReadonlyArray<number>
+  readonly v: ReadonlyArray<number | null>
+}
+
+/** The data embedded in the report as JSON and drawn by its inline script. */
+export interface ReportData {
+  readonly version: 1
+  readonly strategy: string
+  readonly symbols: ReadonlyArray<string>
+  /** Number of points of the full equity curve (before downsampling). */
+  readonly points: number
+  /** Equity after each timestamp (ms), downsampled. */
+  readonly equity: Series
+  /** Drawdown from the running peak as a fraction (≤ 0), downsampled. */
+  readonly drawdown: Series
+}
+
+/** Options of {@link renderHtmlReport}. */
+export interface HtmlReportOptions {
+  /** Maximum points per chart (default {@link DEFAULT_MAX_POINTS}, at least 4). */
+  readonly maxPoints?: number
+  /** Maximum rows of the trade table (default {@link DEFAULT_MAX_TRADE_ROWS}). */
+  readonly maxTradeRows?: number
+  /** Maximum rows per data-quality list (default {@link DEFAULT_MAX_QUALITY_ROWS}). */
+  readonly maxQualityRows?: number
+}
+
+const finiteOrNull = (x: number): number | null => (Number.isFinite(x) ? x : null)
+
+/**
+ * Min/max downsampling: keeps the first and last points and, for each of `floor((maxPoints - 2) / 2)` equal buckets
+ * of the points in between, the minimum and the maximum (in time order; once when they coincide). The global
+ * minimum and maximum always survive, and the result has at most `maxPoints` points. Series of at most `maxPoints`
+ * points are returned whole. Non-finite values become `null` and are never chosen as a bucket's min or max (a bucket
+ * of only non-finite values keeps its first point, as a gap).
+ */
+export const downsampleMinMax = (
+  t: ArrayLike<number>,
+  v: ArrayLike<number>,
+  maxPoints: number = DEFAULT_MAX_POINTS
+): Series => {
+  const n = Math.min(t.length, v.length)
+  const cap = Math.max(4, Math.floor(maxPoints))
+  const ts: Array<number> = []
+  const vs: Array<number | null> = []
+  if (n <= cap) {
+    for (let i = 0; i < n; i++) {
+      ts.push(t[i]!)
+      vs.push(finiteOrNull(v[i]!))
+    }
+    return { t: ts, v: vs }
+  }
+  const buckets = Math.floor((cap - 2) / 2)
+  const inner = n - 2
+  ts.push(t[0]!)
+  vs.push(finiteOrNull(v[0]!))
+  for (let b = 0; b < buckets; b++) {
+    const start = 1 + Math.floor((b * inner) / buckets)
+    const end = 1 + Math.floor(((b + 1) * inner) / buckets)
+    let iMin = -1
+    let iMax = -1
+    for (let i = start; i < end; i++) {
+      const x = v[i]!
+      if (!Number.isFinite(x)) continue
+      if (iMin === -1 || x < v[iMin]!) iMin = i
+      if (iMax === -1 || x > v[iMax]!) iMax = i
+    }
+    if (iMin === -1) {
+      if (start < end) {
+        ts.push(t[start]!)
+        vs.push(null)
+      }
+      continue
+    }
+    const first = Math.min(iMin, iMax)
+    const second = Math.max(iMin, iMax)
+    ts.push(t[first]!)
+    vs.push(v[first]!)
+    if (second !== first) {
+      ts.push(t[second]!)
+      vs.push(v[second]!)
+    }
+  }
+  ts.push(t[n - 1]!)
+  vs.push(finiteOrNull(v[n - 1]!))
+  return { t: ts, v: vs }
+}
+
+/**
+ * Drawdown from the running peak, as a fraction ≤ 0: `(e - peak) / peak` (exactly `-(peak - e) / peak`, but `+0` at
+ * a peak), 0 while the peak is not positive. Its minimum is exactly `-maxDrawdown` of the metrics.
+ */
+export const drawdownCurve = (equity: ArrayLike<number>): Float64Array => {
+  const out = new Float64Array(equity.length)
+  let peak = -Infinity
+  for (let i = 0; i < equity.length; i++) {
+    const e = equity[i]!
+    if (e > peak) peak = e
+    out[i] = peak > 0 ? (e - peak) / peak : 0
+  }
+  return out
+}
+
+/** The JSON data of a report: downsampled equity and drawdown, with the run's name and symbols. */
+export const buildReportData = (result: BacktestResult, maxPoints: number = DEFAULT_MAX_POINTS): ReportData => {
+  const { timestamps, equity } = result.equity
+  return {
+    version: 1,
+    strategy: result.strategy,
+    symbols: [...result.symbols],
+    points: Math.min(timestamps.length, equity.length),
+    equity: downsampleMinMax(timestamps, equity, maxPoints),
+    drawdown: downsampleMinMax(timestamps, drawdownCurve(equity), maxPoints)
+  }
+}
+
+/** Escapes text for HTML element content and attribute values. */
+export const escapeHtml = (s: string): string =>
+  s.replace(/[&<>"']/g, (c) => (c === "&" ? "&amp;" : c === "<" ? "&lt;" : c === ">" ? "&gt;" : c === '"' ? "&quot;" : "&#39;"))
+
+/**
+ * JSON safe to place inside a `<script>` element: `<`, `>`, `&`, U+2028 and U+2029 are written as `\uXXXX`
+ * escapes, so no string in the data can close the element or open a comment.
+ */
+export const jsonForScript = (value: unknown): string =>
+  JSON.stringify(value).replace(/[<>&\u2028\u2029]/g, (c) => "\\u" + c.charCodeAt(0).toString(16).padStart(4, "0"))
+
+/**
+ * Makes third-party code safe to inline in a `<script>` (or `<style>`) element: `</script` becomes `<\/script` and
+ * `<!--` becomes `<\!--` (the same text inside JS strings and regular expressions; neither can appear elsewhere in
+ * valid code).
+ */
+export const escapeInlineCode = (code: string, tag: "script" | "style" = "script"): string =>
+  code.replace(new RegExp(`</(${tag})`, "gi"), "<\\/$1").replace(/<!--/g, "<\\!--")
+
+const require = createRequire(import.meta.url)
+
+let uplotAssets: { readonly js: string; readonly css: string } | undefined
+
+/** uPlot's minified IIFE build and stylesheet, read once from the installed package. */
+export const loadUplotAssets = (): { readonly js: string; readonly css: string } => {
+  if (uplotAssets === undefined) {
+    const js = fs.readFileSync(require.resolve("uplot/dist/uPlot.iife.min.js"), "utf8")
+    const css = fs.readFileSync(require.resolve("uplot/dist/uPlot.min.css"), "utf8")
+    uplotAssets = { js, css }
+  }
+  return uplotAssets
+}
+
+const CSS = `
+:root { --fg: #1f2328; --muted: #656d76; --line: #d0d7de; --bg: #ffffff; --alt: #f6f8fa; --pos: #1a7f37;
+  --neg: #cf222e; --accent: #0969da; }
+* { box-sizing: border-box; }
+body { margin: 0; background: var(--bg); color: var(--fg);
+  font: 14px/1.45 -apple-system, BlinkMacSystemFont, "Segoe UI", Helvetica, Arial, sans-serif; }
+main { max-width: 1200px; margin: 0 auto; padding: 24px 20px 48px; }
+header h1 { font-size: 22px; margin: 0 0 4px; word-break: break-word; }
+header p { margin: 2px 0; color: var(--muted); }
+h2 { font-size: 17px; margin: 32px 0 10px; padding-bottom: 6px; border-bottom: 1px solid var(--line); }
+h3 { font-size: 15px; margin: 20px 0 8px; }
+table { border-collapse: collapse; width: 100%; font-variant-numeric: tabular-nums; }
+th, td { padding: 5px 10px; border-bottom: 1px solid var(--line); text-align: left; white-space: nowrap; }
+th { background: var(--alt); font-weight: 600; position: sticky; top: 0; }
+td.num, th.num { text-align: right; }
+tbody tr:nth-child(even) td { background: #fbfcfd; }
+.metrics { display: grid; grid-template-columns: repeat(auto-fill, minmax(170px, 1fr)); gap: 10px; }
+.metric { border: 1px solid var(--line); border-radius: 6px; padding: 10px 12px; }
+.metric .label { color: var(--muted); font-size: 12px; text-transform: uppercase; letter-spacing: .03em; }
+.metric .value { font-size: 20px; font-weight: 600; font-variant-numeric: tabular-nums; }
+.pos { color: var(--pos); } .neg { color: var(--neg); }
+.chart { width: 100%; min-height: 60px; }
+.scroll { max-height: 520px; overflow: auto; border: 1px solid var(--line); border-radius: 6px; }
+.scroll table th, .scroll table td { border-bottom-color: #eaeef2; }
+.note { color: var(--muted); font-size: 13px; margin: 6px 0; }
+.ok { color: var(--pos); }
+td.wrap { white-space: normal; word-break: break-word; }
+footer { margin-top: 40px; color: var(--muted); font-size: 12px; }
+`
+
+/** The inline script that draws the charts from the embedded JSON (ES5, no dependencies besides uPlot). */
+const CLIENT_SCRIPT = `
+(function () {
+  "use strict";
+  var el = document.getElementById("report-data");
+  if (!el || typeof uPlot === "undefined") return;
+  var data = JSON.parse(el.textContent || "{}");
+  function utc(ts) { return uPlot.tzDate(new Date(ts), "Etc/UTC"); }
+  function group(x) { return x.replace(/\\B(?=(\\d{3})+(?!\\d))/g, ","); }
+  function money(v) {
+    if (v == null) return "n/a";
+    var s = Math.abs(v).toFixed(2), i = s.indexOf(".");
+    return (v < 0 && Number(s) !== 0 ? "-" : "") + group(s.slice(0, i)) + s.slice(i);
+  }
+  function pct(v) { return v == null ? "n/a" : (v * 100).toFixed(2) + "%"; }
+  var charts = [];
+  function draw(id, series, label, fmt, stroke, fill) {
+    var box = document.getElementById(id);
+    if (!box) return;
+    if (!series || series.t.length === 0) { box.textContent = "No data."; return; }
+    var opts = {
+      width: Math.max(300, box.clientWidth || 900),
+      height: 280,
+      ms: 1,
+      tzDate: utc,
+      cursor: { drag: { x: true, y: false } },
+      scales: { x: { time: true } },
+      series: [
+        { label: "Time (UTC)", value: "{YYYY}-{MM}-{DD} {HH}:{mm}" },
+        { label: label, stroke: stroke, fill: fill, width: 1.5, spanGaps: false,
+          value: function (u, v) { return fmt(v); } }
+      ],
+      axes: [
+        { stroke: "#656d76", grid: { stroke: "#eaeef2" } },
+        { stroke: "#656d76", grid: { stroke: "#eaeef2" }, size: 80,
+          values: function (u, vals) { return vals.map(fmt); } }
+      ]
+    };
+    charts.push({ box: box, plot: new uPlot(opts, [series.t, series.v], box) });
+  }
+  draw("equity-chart", data.equity, "Equity", money, "#0969da", "rgba(9,105,218,0.08)");
+  draw("drawdown-chart", data.drawdown, "Drawdown", pct, "#cf222e", "rgba(207,34,46,0.12)");
+  var pending = 0;
+  window.addEventListener("resize", function () {
+    if (pending) return;
+    pending = requestAnimationFrame(function () {
+      pending = 0;
+      for (var i = 0; i < charts.length; i++) {
+        var c = charts[i];
+        c.plot.setSize({ width: Math.max(300, c.box.clientWidth || 900), height: 280 });
+      }
+    });
+  });
+})();
+`
+
+const signClass = (x: number): string => (x > 0 ? "pos" : x < 0 ? "neg" : "")
+
+const td = (text: string, cls = ""): string => `<td${cls ? ` class="${cls}"` : ""}>${escapeHtml(text)}</td>`
+
+const th = (text: string, cls = ""): string => `<th${cls ? ` class="${cls}"` : ""}>${escapeHtml(text)}</th>`
+
+const renderHeader = (result: BacktestResult): string => {
+  const m = result.metrics
+  const symbols = result.symbols.length > 0 ? result.symbols.join(", ") : NOT_AVAILABLE
+  return `<header>
+<h1>${escapeHtml(result.strategy)}</h1>
+<p>Symbols: <strong>${escapeHtml(symbols)}</strong></p>
+<p>Period (UTC): ${escapeHtml(formatPeriod(m))} · ${escapeHtml(formatCount(m.bars))} bars · ${
+    escapeHtml(formatCount(result.equity.equity.length))
+  } equity points</p>
+</header>`
+}
+
+const renderMetrics = (result: BacktestResult): string => {
+  const m = result.metrics
+  const cls: Record<string, string> = {
+    "Total return": signClass(m.totalReturn),
+    "Max drawdown": m.maxDrawdown > 0 ? "neg" : ""
+  }
+  const cards = metricRows(m)
+    .map((r) => {
+      const c = cls[r.label] ?? ""
+      return `<div class="metric"><div class="label">${escapeHtml(r.label)}</div><div class="value${
+        c ? " " + c : ""
+      }">${escapeHtml(r.value)}</div></div>`
+    })
+    .join("\n")
+  return `<section id="metrics"><h2>Metrics</h2>
+<div class="metrics">
+${cards}
+</div>
+<p class="note">Sharpe ratio annualised with ${escapeHtml(formatNumber(m.periodsPerYear, 1))} observations per year; `
+    + `drawdown measured on the equity curve.</p>
+</section>`
+}
+
+const renderCharts = (data: ReportData): string => {
+  const note = data.equity.t.length < data.points
+    ? `<p class="note">Curves downsampled from ${escapeHtml(formatCount(data.points))} to ${
+      escapeHtml(formatCount(data.equity.t.length))
+    } points (minimum and maximum kept per bucket).</p>`
+    : ""
+  return `<section id="charts"><h2>Equity</h2>
+<div id="equity-chart" class="chart"></div>
+<h2>Drawdown</h2>
+<div id="drawdown-chart" class="chart"></div>
+${note}
+</section>`
+}
+
+const tradeRow = (t: Trade): string =>
+  "<tr>" +
+  td(String(t.id), "num") +
+  td(t.symbol) +
+  td(t.side) +
+  td(formatQuantity(t.quantity), "num") +
+  td(formatTime(t.entryTime)) +
+  td(formatPrice(t.entryPrice), "num") +
+  td(formatTime(t.exitTime)) +
+  td(formatPrice(t.exitPrice), "num") +
+  td(formatNumber(t.pnl, 2), "num " + signClass(t.pnl)) +
+  td(formatPercent(t.returnPct, true), "num " + signClass(t.returnPct)) +
+  td(formatNumber(t.fees, 2), "num") +
+  td(formatCount(t.barsHeld), "num") +
+  td(t.exitReason) +
+  "</tr>"
+
+const renderTrades = (result: BacktestResult, maxRows: number): string => {
+  const trades = result.trades
+  if (trades.length === 0) return `<section id="trades"><h2>Trades</h2><p class="note">No trades.</p></section>`
+  const head = "<tr>" +
+    th("#", "num") + th("Symbol") + th("Side") + th("Qty", "num") + th("Entry time (UTC)") + th("Entry price", "num") +
+    th("Exit time (UTC)") + th("Exit price", "num") + th("P&L", "num") + th("Return", "num") + th("Fees", "num") +
+    th("Bars", "num") + th("Exit reason") + "</tr>"
+  let body: string
+  let note = ""
+  if (trades.length <= maxRows) {
+    body = trades.map(tradeRow).join("\n")
+  } else {
+    const half = Math.max(1, Math.floor(maxRows / 2))
+    const omitted = trades.length - 2 * half
+    body = trades.slice(0, half).map(tradeRow).join("\n") +
+      `\n<tr><td colspan="13" class="note">… ${escapeHtml(formatCount(omitted))} trades not shown …</td></tr>\n` +
+      trades.slice(trades.length - half).map(tradeRow).join("\n")
+    note = `<p class="note">Showing the first and last ${escapeHtml(formatCount(half))} of ${
+      escapeHtml(formatCount(trades.length))
+    } trades; the full list is in the result JSON.</p>`
+  }
+  return `<section id="trades"><h2>Trades (${escapeHtml(formatCount(trades.length))})</h2>
+${note}<div class="scroll"><table>
+<thead>${head}</thead>
+<tbody>
+${body}
+</tbody></table></div>
+</section>`
+}
+
+const limited = <A>(items: ReadonlyArray<A>, max: number): { readonly shown: ReadonlyArray<A>; readonly more: number } =>
+  items.length <= max ? { shown: items, more: 0 } : { shown: items.slice(0, max), more: items.length - max }
+
+const moreNote = (more: number, what: string): string =>
+  more > 0 ? `<p class="note">… and ${escapeHtml(formatCount(more))} more ${what}.</p>` : ""
+
+const renderQuality = (result: BacktestResult, maxRows: number): string => {
+  const q = result.quality
+  const parts: Array<string> = [`<section id="data-quality"><h2>Data quality</h2>`]
+  if (q.symbols.length === 0) parts.push(`<p class="note">No data-quality information.</p>`)
+  else {
+    parts.push(`<table><thead><tr>${
+      th("Symbol") + th("Bars", "num") + th("First (UTC)") + th("Last (UTC)") + th("Interval") + th("Gaps", "num") +
+      th("Missing bars", "num") + th("Suspect bars", "num") + th("Zero-volume bars", "num")
+    }</tr></thead><tbody>`)
+    for (const s of q.symbols) {
+      const missing = s.gaps.reduce((a, g) => a + g.missingBars, 0)
+      parts.push(
+        "<tr>" + td(s.symbol) + td(formatCount(s.bars), "num") + td(formatTime(s.first)) + td(formatTime(s.last)) +
+          td(formatDuration(s.intervalMs)) + td(formatCount(s.gaps.length), "num") + td(formatCount(missing), "num") +
+          td(formatCount(s.suspectBars.length), "num") + td(formatCount(s.zeroVolumeBars), "num") + "</tr>"
+      )
+    }
+    parts.push(`</tbody></table>`)
+    for (const s of q.symbols) {
+      if (s.gaps.length > 0) {
+        const { more, shown } = limited(s.gaps, maxRows)
+        parts.push(`<h3>${escapeHtml(s.symbol)}: gaps (${escapeHtml(formatCount(s.gaps.length))})</h3>
+<div class="scroll"><table><thead><tr>${
+          th("Last bar before (UTC)") + th("First bar after (UTC)") + th("Missing bars", "num")
+        }</tr></thead><tbody>
+${shown.map((g) => "<tr>" + td(formatTime(g.after)) + td(formatTime(g.next)) + td(formatCount(g.missingBars), "num") + "</tr>").join("\n")}
+</tbody></table></div>${moreNote(more, "gaps")}`)
+      }
+      if (s.suspectBars.length > 0) {
+        const { more, shown } = limited(s.suspectBars, maxRows)
+        parts.push(`<h3>${escapeHtml(s.symbol)}: suspect bars (${escapeHtml(formatCount(s.suspectBars.length))})</h3>
+<div class="scroll"><table><thead><tr>${th("Bar (UTC)") + th("Where") + th("Reason")}</tr></thead><tbody>
+${shown.map((b) => "<tr>" + td(formatTime(b.timestamp)) + td(`${b.file}:${b.line}`) + td(b.reason, "wrap") + "</tr>").join("\n")}
+</tbody></table></div>${moreNote(more, "suspect bars")}`)
+      }
+    }
+  }
+  if (q.skippedRows === 0) parts.push(`<p class="ok">No rows skipped.</p>`)
+  else {
+    const { more, shown } = limited(q.skippedSamples, maxRows)
+    parts.push(`<h3>Skipped rows (${escapeHtml(formatCount(q.skippedRows))})</h3>
+<div class="scroll"><table><thead><tr>${th("File") + th("Line", "num") + th("Column", "num") + th("Field") + th("Reason")}</tr></thead><tbody>
+${shown.map((e) => "<tr>" + td(e.file) + td(String(e.line), "num") + td(String(e.column), "num") + td(e.field) + td(e.reason, "wrap") + "</tr>").join("\n")}
+</tbody></table></div>${moreNote(more + Math.max(0, q.skippedRows - q.skippedSamples.length), "skipped rows")}`)
+  }
+  parts.push(`</section>`)
+  return parts.join("\n")
+}
+
+const renderProblems = (result: BacktestResult, maxRows: number): string => {
+  if (result.failures.length === 0 && result.rejections.length === 0) return ""
+  const parts: Array<string> = [`<section id="problems"><h2>Strategy failures and rejected actions</h2>`]
+  if (result.failures.length > 0) {
+    const { more, shown } = limited(result.failures, maxRows)
+    parts.push(`<h3>Strategy failures (${escapeHtml(formatCount(result.failures.length))})</h3>
+<div class="scroll"><table><thead><tr>${th("Time (UTC)") + th("Symbol") + th("Message")}</tr></thead><tbody>
+${shown.map((f) => "<tr>" + td(formatTime(f.timestamp)) + td(f.symbol) + td(f.message, "wrap") + "</tr>").join("\n")}
+</tbody></table></div>${moreNote(more, "failures")}`)
+  }
+  if (result.rejections.length > 0) {
+    const { more, shown } = limited(result.rejections, maxRows)
+    parts.push(`<h3>Rejected actions (${escapeHtml(formatCount(result.rejections.length))})</h3>
+<div class="scroll"><table><thead><tr>${th("Time (UTC)") + th("Symbol") + th("Action") + th("Reason")}</tr></thead><tbody>
+${shown.map((r) => "<tr>" + td(formatTime(r.timestamp)) + td(r.symbol) + td(r.action) + td(r.reason, "wrap") + "</tr>").join("\n")}
+</tbody></table></div>${moreNote(more, "rejections")}`)
+  }
+  parts.push(`</section>`)
+  return parts.join("\n")
+}
+
+/** The Content-Security-Policy of the report: inline code only, no network. */
+export const REPORT_CSP = "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:"
+
+/**
+ * Renders a run as one standalone HTML document (uPlot inlined, data embedded, no external resource).
+ * Pure and deterministic: the same result and options give the same string.
+ */
+export const renderHtmlReport = (result: BacktestResult, options: HtmlReportOptions = {}): string => {
+  const maxPoints = options.maxPoints ?? DEFAULT_MAX_POINTS
+  const maxTradeRows = Math.max(2, options.maxTradeRows ?? DEFAULT_MAX_TRADE_ROWS)
+  const maxQualityRows = Math.max(1, options.maxQualityRows ?? DEFAULT_MAX_QUALITY_ROWS)
+  const uplot = loadUplotAssets()
+  const data = buildReportData(result, maxPoints)
+  const title = [result.strategy, result.symbols.join(", "), "backtest report"].filter((s) => s !== "").join(" · ")
+  return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta http-equiv="Content-Security-Policy" content="${REPORT_CSP}">
+<meta name="generator" content="trading-engine">
+<title>${escapeHtml(title)}</title>
+<style>
+${escapeInlineCode(uplot.css, "style")}
+</style>
+<style>${CSS}</style>
+</head>
+<body>
+<main>
+${renderHeader(result)}
+${renderMetrics(result)}
+${renderCharts(data)}
+${renderTrades(result, maxTradeRows)}
+${renderQuality(result, maxQualityRows)}
+${renderProblems(result, maxQualityRows)}
+<footer>Generated by trading-engine. Times are UTC (ISO 8601). Charts drawn with uPlot (MIT licence), inlined.</footer>
+</main>
+<script type="application/json" id="report-data">${jsonForScript(data)}</script>
+<script>
+${escapeInlineCode(uplot.js)}
+</script>
+<script>${CLIENT_SCRIPT}</script>
+</body>
+</html>
+`
+}
+
+/** Reads back the JSON embedded by {@link renderHtmlReport} (for tests and tools); `undefined` when absent. */
+export const extractReportData = (html: string): ReportData | undefined => {
+  const m = /<script type="application\/json" id="report-data">([\s\S]*?)<\/script>/.exec(html)
+  return m === null ? undefined : (JSON.parse(m[1]!) as ReportData)
+}

@@ -49,6 +49,27 @@ export interface Rejection {
   readonly reason: string
 }
 
+/**
+ * An order the strategy caused: decided on one bar, filled (or not) on a later one. Every order appears here once,
+ * whatever became of it, so a run's decisions can be audited and compared.
+ */
+export interface OrderRecord {
+  readonly id: number
+  readonly symbol: string
+  /** `enter_long`, `enter_short` or `exit` (market orders). */
+  readonly action: string
+  /** Open time of the bar whose close the decision was made on. */
+  readonly decidedAt: number
+  /** The quantity as requested (a fraction of equity below 1); absent for exits, which close the whole position. */
+  readonly requestedQuantity: number | undefined
+  readonly status: "filled" | "rejected" | "unfilled" | "cancelled"
+  readonly fillTime: number | undefined
+  readonly fillPrice: number | undefined
+  readonly filledQuantity: number | undefined
+  /** Why it was rejected, cancelled or left unfilled. */
+  readonly note: string | undefined
+}
+
 /** The account's equity after each timestamp (all symbols at that time processed). */
 export interface EquityCurve {
   readonly timestamps: ReadonlyArray<number>
@@ -88,6 +109,7 @@ export interface BacktestResult {
   readonly symbols: ReadonlyArray<string>
   readonly metrics: Metrics
   readonly trades: ReadonlyArray<Trade>
+  readonly orders: ReadonlyArray<OrderRecord>
   readonly equity: EquityCurve
   readonly transitions: ReadonlyArray<Transition>
   readonly rejections: ReadonlyArray<Rejection>

@@ -19,7 +19,7 @@ import { StrategyError } from "../domain/errors.ts"
 import type { PositionView, StrategyDefinition, StrategyInstance, TradeStateName } from "../domain/strategy.ts"
 import { checkProtectiveExit, commission, type FillModelConfig, marketFillPrice, type Side } from "../execution/fill-model.ts"
 import { transition, type MachineEvent } from "../state-machine/machine.ts"
-import type { BacktestResult, ExitReason, Rejection, StrategyFailure, Trade, Transition } from "../backtest/result.ts"
+import type { BacktestResult, ExitReason, OrderRecord, Rejection, StrategyFailure, Trade, Transition } from "../backtest/result.ts"
 import { computeMetrics } from "../backtest/metrics.ts"
 import type { DataQualityReport } from "../market-data/MarketData.ts"
 import { SymbolIndicators } from "./symbol-indicators.ts"
@@ -57,8 +57,10 @@ interface OpenPosition {
 }
 
 type PendingOrder =
-  | { readonly kind: "entry"; readonly side: Side; readonly action: Action; readonly decidedAt: number }
-  | { readonly kind: "exit"; readonly reason: string; readonly decidedAt: number }
+  | { readonly kind: "entry"; readonly side: Side; readonly action: Action; readonly decidedAt: number; readonly record: MutableOrder }
+  | { readonly kind: "exit"; readonly reason: string; readonly decidedAt: number; readonly record: MutableOrder }
+
+type MutableOrder = { -readonly [K in keyof OrderRecord]: OrderRecord[K] }
 
 interface SymbolRunner {
   readonly symbol: SymbolName
@@ -81,6 +83,7 @@ export class EngineCore {
   private readonly order: Array<SymbolRunner> = []
   private cash: number
   private readonly trades: Array<Trade> = []
+  private readonly orders: Array<MutableOrder> = []
   private readonly transitions: Array<Transition> = []
   private readonly rejections: Array<Rejection> = []
   private readonly failures: Array<StrategyFailure> = []
@@ -130,7 +133,11 @@ export class EngineCore {
     if (pending !== undefined) {
       runner.pending = undefined
       if (pending.kind === "entry") this.fillEntry(runner, pending, bar)
-      else if (runner.position !== undefined) this.closePosition(runner, marketFillPrice(bar), bar, "strategy", pending.reason)
+      else if (runner.position !== undefined) {
+        const price = marketFillPrice(bar)
+        Object.assign(pending.record, { status: "filled", fillTime: bar.timestamp, fillPrice: price, filledQuantity: runner.position.quantity })
+        this.closePosition(runner, price, bar, "strategy", pending.reason)
+      }
     }
 
     const position = runner.position
@@ -185,6 +192,23 @@ export class EngineCore {
     runner.state = result.next
   }
 
+  private newOrder(runner: SymbolRunner, action: string, decidedAt: number, requestedQuantity: number | undefined): MutableOrder {
+    const record: MutableOrder = {
+      id: this.orders.length + 1,
+      symbol: runner.symbol,
+      action,
+      decidedAt,
+      requestedQuantity,
+      status: "unfilled",
+      fillTime: undefined,
+      fillPrice: undefined,
+      filledQuantity: undefined,
+      note: undefined
+    }
+    this.orders.push(record)
+    return record
+  }
+
   private reject(runner: SymbolRunner, timestamp: number, action: string, reason: string): void {
     this.rejections.push({ symbol: runner.symbol, timestamp, action, reason })
   }
@@ -213,8 +237,14 @@ export class EngineCore {
     const isFraction = requested < 1
     let quantity = isFraction ? (requested * equity) / price : requested
     const label = order.action.action
+    const record = order.record
+    const refuse = (reason: string): void => {
+      record.status = "rejected"
+      record.note = reason
+      this.reject(runner, bar.timestamp, label, reason)
+    }
     if (!(equity > 0)) {
-      this.reject(runner, bar.timestamp, label, `no equity left (${equity})`)
+      refuse(`no equity left (${equity})`)
       this.move(runner, bar.timestamp, { _tag: "EntryRejected", reason: "entry rejected: no equity" })
       return
     }
@@ -224,17 +254,18 @@ export class EngineCore {
     if (quantity > maxQuantity) {
       if (!isFraction) {
         const needed = quantity * price * (1 + rate)
-        this.reject(runner, bar.timestamp, label, `insufficient ${order.side === "long" ? "cash" : "equity"}: needs ${needed.toFixed(2)}, has ${budget.toFixed(2)}`)
+        refuse(`insufficient ${order.side === "long" ? "cash" : "equity"}: needs ${needed.toFixed(2)}, has ${budget.toFixed(2)}`)
         this.move(runner, bar.timestamp, { _tag: "EntryRejected", reason: "entry rejected: insufficient funds" })
         return
       }
       quantity = maxQuantity
     }
     if (!(quantity > 0)) {
-      this.reject(runner, bar.timestamp, label, `quantity ${quantity} is not positive at price ${price}`)
+      refuse(`quantity ${quantity} is not positive at price ${price}`)
       this.move(runner, bar.timestamp, { _tag: "EntryRejected", reason: "entry rejected: zero quantity" })
       return
     }
+    Object.assign(record, { status: "filled", fillTime: bar.timestamp, fillPrice: price, filledQuantity: quantity })
     const fee = commission(this.fills, quantity, price)
     this.cash += order.side === "long" ? -(quantity * price) - fee : quantity * price - fee
     runner.position = {
@@ -296,7 +327,11 @@ export class EngineCore {
       exitNote: note
     })
     runner.position = undefined
-    if (runner.pending?.kind === "exit") runner.pending = undefined
+    if (runner.pending?.kind === "exit") {
+      runner.pending.record.status = "cancelled"
+      runner.pending.record.note = `position already closed: ${reason}`
+      runner.pending = undefined
+    }
     this.move(runner, bar.timestamp, { _tag: "PositionClosed", reason: `${reason}: ${note}` })
     this.publishPosition(runner)
   }
@@ -306,12 +341,14 @@ export class EngineCore {
     const message = error instanceof StrategyError ? error.message : describe(error)
     this.failures.push({ symbol: runner.symbol, timestamp, message })
     if (runner.pending?.kind === "entry") {
+      runner.pending.record.status = "cancelled"
+      runner.pending.record.note = "strategy failed before the fill"
       this.reject(runner, timestamp, runner.pending.action.action, "strategy failed before the fill")
       runner.pending = undefined
     }
     if (runner.state === "CloseWatch") this.move(runner, timestamp, { _tag: "CancelAnalysis", reason: "strategy failed" })
     if (this.errorPolicy === "flatten" && runner.position !== undefined && runner.pending === undefined) {
-      runner.pending = { kind: "exit", reason: "flatten after strategy failure", decidedAt: timestamp }
+      runner.pending = { kind: "exit", reason: "flatten after strategy failure", decidedAt: timestamp, record: this.newOrder(runner, "exit", timestamp, undefined) }
     }
   }
 
@@ -374,7 +411,7 @@ export class EngineCore {
           this.reject(runner, t, action.action, problem)
           return
         }
-        runner.pending = { kind: "entry", side, action, decidedAt: t }
+        runner.pending = { kind: "entry", side, action, decidedAt: t, record: this.newOrder(runner, action.action, t, action.quantity) }
         return
       }
       case "exit": {
@@ -382,7 +419,8 @@ export class EngineCore {
           this.reject(runner, t, action.action, `exit is only valid in InTrade, not ${state}`)
           return
         }
-        runner.pending = { kind: "exit", reason: action.reason ?? "exit", decidedAt: t }
+        if (runner.pending !== undefined) return // an exit is already on its way
+        runner.pending = { kind: "exit", reason: action.reason ?? "exit", decidedAt: t, record: this.newOrder(runner, "exit", t, undefined) }
         return
       }
       case "update_stop_loss":
@@ -429,6 +467,7 @@ export class EngineCore {
     for (const runner of this.order) {
       if (runner.pending !== undefined) {
         const label = runner.pending.kind === "entry" ? runner.pending.action.action : "exit"
+        runner.pending.record.note = "the data ended before the next bar"
         this.reject(runner, runner.pending.decidedAt, label, "unfilled: the data ended before the next bar")
         runner.pending = undefined
       }
@@ -444,6 +483,7 @@ export class EngineCore {
       symbols: this.order.map((r) => r.symbol).sort(),
       metrics: computeMetrics({ initialCash: this.settings.initialCash, equity, trades: this.trades, bars: this.barCount }),
       trades: this.trades,
+      orders: this.orders,
       equity,
       transitions: this.transitions,
       rejections: this.rejections,

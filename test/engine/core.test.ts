@@ -199,4 +199,44 @@ describe("engine core", () => {
     run(def, input)
     expect(seen).toEqual([undefined, undefined, 2, 3])
   })
+
+  it("lists every order once with its fate: filled, rejected, cancelled by a stop, or unfilled at the end", () => {
+    const input = bars(A, [[100, 100, 100, 100], [100, 100, 100, 100], [100, 100, 100, 100], [100, 100, 90, 95], [95, 95, 95, 95], [95, 95, 95, 95]])
+    const def = scripted((phase, b) => {
+      if (phase === "Watch" && b.timestamp === 0) return act({ action: "enter_long", quantity: 1000 }) // too big
+      if (phase === "Watch" && b.timestamp === H) return act({ action: "enter_long", quantity: 1, stop_loss: 92 })
+      if (phase === "InTrade" && b.timestamp === 2 * H) return act({ action: "exit" }) // fills at the 3h open, before that bar's low reaches the stop
+      if (phase === "Watch" && b.timestamp === 5 * H) return act({ action: "enter_long", quantity: 1 })
+      return undefined
+    })
+    const result = run(def, input)
+    expect(result.orders.map(({ action, decidedAt, status, fillTime, fillPrice, note }) => ({ action, decidedAt, status, fillTime, fillPrice, note }))).toEqual([
+      { action: "enter_long", decidedAt: 0, status: "rejected", fillTime: undefined, fillPrice: undefined, note: "insufficient cash: needs 100000.00, has 10000.00" },
+      { action: "enter_long", decidedAt: H, status: "filled", fillTime: 2 * H, fillPrice: 100, note: undefined },
+      { action: "exit", decidedAt: 2 * H, status: "filled", fillTime: 3 * H, fillPrice: 100, note: undefined },
+      { action: "enter_long", decidedAt: 5 * H, status: "unfilled", fillTime: undefined, fillPrice: undefined, note: "the data ended before the next bar" }
+    ])
+  })
+
+  it("an exit fills at the next open before stops are checked; a stop hit before the strategy speaks leaves no exit order", () => {
+    const input = bars(A, [[100, 100, 100, 100], [100, 100, 100, 100], [100, 100, 90, 95], [95, 95, 95, 95]])
+    const def = scripted((phase, b) => {
+      if (phase === "Watch" && b.timestamp === 0) return act({ action: "enter_long", quantity: 1, stop_loss: 92 })
+      if (phase === "InTrade" && b.timestamp === H) return act({ action: "exit" })
+      return undefined
+    })
+    const result = run(def, input)
+    // the exit decided at 1h fills at the 2h open (100) before the 2h low (90) reaches the stop
+    expect(result.trades[0]!.exitReason).toBe("strategy")
+    expect(result.trades[0]!.exitPrice).toBe(100)
+    const def2 = scripted((phase, b) => {
+      if (phase === "Watch" && b.timestamp === 0) return act({ action: "enter_long", quantity: 1, stop_loss: 99.5 })
+      if (phase === "InTrade" && b.timestamp === H) return act({ action: "exit" })
+      return undefined
+    })
+    // entry fills at 1h open 100; bar 1h is flat at 100 so the stop 99.5 is safe; then 2h opens at 100, exit fills.
+    const r2 = run(def2, bars(A, [[100, 100, 100, 100], [100, 100, 99, 100], [100, 100, 100, 100]]))
+    expect(r2.trades[0]!.exitReason).toBe("stop_loss")
+    expect(r2.orders.map((o) => o.status)).toEqual(["filled"])
+  })
 })

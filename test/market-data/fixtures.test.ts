@@ -1,6 +1,6 @@
 /**
  * The committed quick-start data set must be exactly what the generator produces (so it cannot go stale), must read
- * back to the simulated bars, and must trend enough for an EMA(12/26) crossover to trade a few dozen times.
+ * back to the simulated bars, and must trend enough for an EMA(12/26) crossover to trade, without being a money machine.
  */
 import { readFileSync } from "node:fs"
 import { assert, describe, it } from "@effect/vitest"
@@ -48,11 +48,11 @@ describe("fixtures/sim", () => {
       }
     }))
 
-  it("they trend: an EMA(12/26) crossover sees a few dozen upward crosses per symbol", () => {
+  it("they trend mildly: an EMA(12/26) crossover sees roughly one upward cross every 30–80 bars", () => {
     const bars = simulateBars(SIM_FIXTURE_OPTIONS)
     for (const symbol of ["SIM-A", "SIM-B"]) {
       const crosses = upCrosses(bars.filter((b) => b.symbol === symbol).map((b) => b.close))
-      assert.isTrue(crosses >= 20 && crosses <= 60, `${symbol}: ${crosses} upward crosses`)
+      assert.isTrue(crosses >= 60 && crosses <= 170, `${symbol}: ${crosses} upward crosses`)
     }
   })
 })

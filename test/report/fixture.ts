@@ -33,6 +33,7 @@ export const sampleResult = (over: Partial<BacktestResult> = {}): BacktestResult
   return {
     strategy: "ema_crossover",
     symbols: ["SIM-A", "SIM-B"],
+    orders: [],
     metrics: {
       initialCash: 10_000,
       finalEquity: 10_346.789,

@@ -36,6 +36,10 @@ export type DataSpec =
     readonly format?: "auto" | "binance" | "ohlcv" | undefined
     readonly symbol?: string | undefined
     readonly badRows?: BadRowPolicy | undefined
+    /** Only bars opening at or after this time (ms, inclusive). */
+    readonly from?: number | undefined
+    /** Only bars opening before this time (ms, exclusive). */
+    readonly to?: number | undefined
   }
   | {
     readonly simulate: ReadonlyArray<string>
@@ -61,7 +65,9 @@ export const backtest = (spec: BacktestSpec): Effect.Effect<BacktestResult, Mark
       files: data.files,
       format: data.format ?? "auto",
       ...(data.symbol !== undefined ? { symbol: data.symbol } : {}),
-      badRows: data.badRows ?? "fail"
+      badRows: data.badRows ?? "fail",
+      ...(data.from !== undefined ? { from: data.from } : {}),
+      ...(data.to !== undefined ? { to: data.to } : {})
     })
     : simulatedMarketData({
       symbols: data.simulate,

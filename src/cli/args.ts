@@ -35,6 +35,8 @@ export interface BacktestCommand {
   readonly out: string | undefined
   readonly badRows: "fail" | "skip"
   readonly window: number
+  readonly from: number | undefined
+  readonly to: number | undefined
   readonly quiet: boolean
 }
 
@@ -72,6 +74,8 @@ Options:
   --commission <rate>     per fill, a fraction (0.001) or a percentage (0.1%) (default 0.001)
   --bad-rows <policy>     fail | skip: what to do with a malformed row (default fail)
   --window <n>            bars for indicators.high/low/range/avg_volume (default 20)
+  --from <time>           only bars opening at or after this UTC time (2022-01-01 or 2022-01-01T12:00Z)
+  --to <time>             only bars opening before this UTC time
   --out <dir>             write result.json and report.html there (default out/<strategy name>)
   --quiet                 no progress on stderr
 Exit codes: 0 ok, 2 bad arguments, 3 bad data, 4 strategy error, 5 cannot write output, 1 unexpected.
@@ -108,6 +112,16 @@ export const parseCommission = (raw: string): number => {
   return rate
 }
 
+/** Parses a UTC date or date-time (`2022-01-01`, `2022-01-01T12:00`, `2022-01-01 12:00:00Z`) to epoch ms. */
+export const parseTime = (flag: string, raw: string): number => {
+  const m = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2}))?)?Z?$/.exec(raw.trim())
+  const ms = m === null ? NaN : Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +(m[4] ?? 0), +(m[5] ?? 0), +(m[6] ?? 0))
+  if (m === null || !Number.isFinite(ms) || new Date(ms).getUTCDate() !== +m[3]!) {
+    throw new UsageError(`${flag}: expected a UTC date such as 2022-01-01 or 2022-01-01T12:00, got ${JSON.stringify(raw)}`)
+  }
+  return ms
+}
+
 /** Parses argv (without the node and script paths). Throws {@link UsageError} with a message naming the flag. */
 export const parseArgs = (argv: ReadonlyArray<string>): Command => {
   if (argv.length === 0 || argv[0] === "--help" || argv[0] === "-h" || argv[0] === "help") return { _tag: "help", topic: "main" }
@@ -128,6 +142,8 @@ export const parseArgs = (argv: ReadonlyArray<string>): Command => {
   let out: string | undefined
   let badRows: BacktestCommand["badRows"] = "fail"
   let window = 20
+  let from: number | undefined
+  let to: number | undefined
   let quiet = false
 
   let i = 0
@@ -177,6 +193,12 @@ export const parseArgs = (argv: ReadonlyArray<string>): Command => {
       case "--window":
         window = parseNumber(flag, takeValue(rest, i, flag), (n) => Number.isInteger(n) && n > 0, "a positive integer")
         break
+      case "--from":
+        from = parseTime(flag, takeValue(rest, i, flag))
+        break
+      case "--to":
+        to = parseTime(flag, takeValue(rest, i, flag))
+        break
       case "--quiet":
         quiet = true
         i += 1
@@ -189,5 +211,6 @@ export const parseArgs = (argv: ReadonlyArray<string>): Command => {
   if (strategy === undefined) throw new UsageError("--strategy <file.lua> is required")
   if (data.length === 0 && simulate.length === 0) throw new UsageError("give --data <file>... or --simulate <SYM>...")
   if (data.length > 0 && simulate.length > 0) throw new UsageError("--data and --simulate cannot be combined")
-  return { _tag: "backtest", data, simulate, bars, seed, format, symbol, strategy, cash, commission, out, badRows, window, quiet }
+  if (from !== undefined && to !== undefined && to <= from) throw new UsageError("--to must be after --from")
+  return { _tag: "backtest", data, simulate, bars, seed, format, symbol, strategy, cash, commission, out, badRows, window, from, to, quiet }
 }

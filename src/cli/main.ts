@@ -5,7 +5,7 @@
  * @module
  */
 import { Cause, Effect, Exit } from "effect"
-import { mkdir, readFile, writeFile } from "node:fs/promises"
+import { access, constants, mkdir, readFile, stat, writeFile } from "node:fs/promises"
 import * as path from "node:path"
 import { backtest } from "../backtest/run.ts"
 import type { BacktestResult } from "../backtest/result.ts"
@@ -54,9 +54,12 @@ export const runBacktestCommand = (cmd: BacktestCommand, io: CliIO): Effect.Effe
   Effect.gen(function*() {
     // A missing strategy or data file is an argument problem: say so before doing any work.
     for (const file of [cmd.strategy, ...cmd.data]) {
-      const readable = yield* Effect.tryPromise(() => readFile(file, { flag: "r" }).then(() => true)).pipe(Effect.orElseSucceed(() => false))
+      const readable = yield* Effect.tryPromise(async () => {
+        await access(file, constants.R_OK)
+        return (await stat(file)).isFile()
+      }).pipe(Effect.orElseSucceed(() => false))
       if (!readable) {
-        io.stderr(`trading-engine: cannot read ${file}: no such file or not readable\n`)
+        io.stderr(`trading-engine: cannot read ${file}: no such file or not readable\nRun 'trading-engine backtest --help' for usage.\n`)
         return ExitCode.usage
       }
     }
@@ -70,7 +73,7 @@ export const runBacktestCommand = (cmd: BacktestCommand, io: CliIO): Effect.Effe
     const started = performance.now()
     const result = yield* backtest({
       data: cmd.data.length > 0
-        ? { files: cmd.data, format: cmd.format, symbol: cmd.symbol, badRows: cmd.badRows }
+        ? { files: cmd.data, format: cmd.format, symbol: cmd.symbol, badRows: cmd.badRows, from: cmd.from, to: cmd.to }
         : { simulate: cmd.simulate, bars: cmd.bars, seed: cmd.seed },
       strategy: cmd.strategy,
       initialCash: cmd.cash,

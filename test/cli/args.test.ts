@@ -18,13 +18,20 @@ describe("CLI arguments", () => {
       "--cash", "5000", "--commission", "0.1%", "--out", "o", "--bad-rows", "skip", "--window", "50", "--quiet"
     ])).toEqual({
       _tag: "backtest", data: ["a.csv", "b.csv"], simulate: [], bars: 5000, seed: 42, format: "binance", symbol: undefined,
-      strategy: "s.lua", cash: 5000, commission: 0.001, out: "o", badRows: "skip", window: 50, quiet: true
+      strategy: "s.lua", cash: 5000, commission: 0.001, out: "o", badRows: "skip", window: 50, from: undefined, to: undefined, quiet: true
     })
   })
 
   it("defaults", () => {
     const cmd = parseArgs(["backtest", "--data", "a.csv", "--strategy", "s.lua"])
     expect(cmd).toMatchObject({ format: "auto", cash: 10_000, commission: 0.001, badRows: "fail", window: 20, quiet: false })
+  })
+
+  it("date range in UTC", () => {
+    const cmd = parseArgs(["backtest", "--data", "a.csv", "--strategy", "s.lua", "--from", "2022-01-01", "--to", "2023-03-31T12:00"])
+    expect(cmd).toMatchObject({ from: Date.UTC(2022, 0, 1), to: Date.UTC(2023, 2, 31, 12) })
+    expect(usage(["backtest", "--data", "a.csv", "--strategy", "s.lua", "--from", "2022-02-30"])).toBe('--from: expected a UTC date such as 2022-01-01 or 2022-01-01T12:00, got "2022-02-30"')
+    expect(usage(["backtest", "--data", "a.csv", "--strategy", "s.lua", "--from", "2022-02-01", "--to", "2022-01-01"])).toBe("--to must be after --from")
   })
 
   it("help and version", () => {

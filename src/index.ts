@@ -1,0 +1,148 @@
+/**
+ * trading-engine: the public library surface.
+ *
+ * One pipeline ({@link runEngine}) runs a strategy over bars from a `MarketData` service, fills its orders with an
+ * `Execution` service and returns a {@link BacktestResult}. {@link backtest} picks the usual Layers for a historical
+ * run (CSV files or seeded simulated bars, a Lua file or a TypeScript definition, simulated fills):
+ *
+ * ```ts
+ * import { Effect } from "effect"
+ * import { backtest, formatSummaryTable } from "trading-engine"
+ *
+ * const result = await Effect.runPromise(backtest({
+ *   data: { files: ["fixtures/sim/SIM-A_1h.csv", "fixtures/sim/SIM-B_1h.csv"] },
+ *   strategy: "strategies/ema_crossover.lua", // or a definition from defineStrategy(...)
+ *   initialCash: 10_000,
+ *   commissionRate: 0.001
+ * }))
+ * console.log(formatSummaryTable(result))
+ * ```
+ *
+ * The same pipeline with explicit Layers (what a live run does with a queue fed by a socket):
+ *
+ * ```ts
+ * import { Effect, Layer } from "effect"
+ * import { csvMarketData, Execution, runEngine, Strategy } from "trading-engine"
+ *
+ * const result = await Effect.runPromise(runEngine({ initialCash: 10_000 }).pipe(
+ *   Effect.provide(Layer.mergeAll(
+ *     csvMarketData({ files: ["fixtures/sim/SIM-A_1h.csv"] }),
+ *     Strategy.layerLua("strategies/ema_crossover.lua"),
+ *     Execution.layerSimulated({ commissionRate: 0.001 })
+ *   ))
+ * ))
+ * ```
+ *
+ * `examples/backtest.ts` is a runnable version of both (`npx tsx examples/backtest.ts`).
+ *
+ * Exports are explicit (no `export *` beyond the domain types) so that the surface is deliberate and free of name
+ * clashes: several internal modules have helpers with the same name (e.g. `formatDuration` in the report and in the
+ * quality report, `describeValue` in indicators and strategies) that are not part of it.
+ *
+ * @module
+ */
+
+// ---------------------------------------------------------------------------------------------------------------
+// Domain: bars, brands, actions, strategy contract, errors
+
+export * from "./domain/index.ts"
+
+// ---------------------------------------------------------------------------------------------------------------
+// Runs
+
+export { backtest, type BacktestSpec, type DataSpec } from "./backtest/run.ts"
+export { type RunOptions, runEngine } from "./engine/Engine.ts"
+export { EngineCore, type EngineSettings, type StrategyErrorPolicy } from "./engine/core.ts"
+
+// ---------------------------------------------------------------------------------------------------------------
+// Results and metrics
+
+export type {
+  BacktestResult,
+  EquityCurve,
+  ExitReason,
+  Metrics,
+  OrderRecord,
+  Rejection,
+  StrategyFailure,
+  Trade,
+  Transition
+} from "./backtest/result.ts"
+export { computeMetrics, maxDrawdown, periodsPerYear, sharpeRatio, YEAR_MS } from "./backtest/metrics.ts"
+
+// ---------------------------------------------------------------------------------------------------------------
+// Market data: the service, its Layers, and the quality report
+
+export {
+  type BadRowPolicy,
+  type DataQualityReport,
+  type Gap,
+  MarketData,
+  MAX_SKIPPED_SAMPLES,
+  type SuspectBar,
+  type SymbolQuality
+} from "./market-data/MarketData.ts"
+export {
+  CHUNK_SIZE,
+  csvMarketData,
+  type CsvMarketDataOptions,
+  loadCsv,
+  queueMarketData,
+  type QueueMarketDataOptions,
+  readCsvFile,
+  simulatedMarketData
+} from "./market-data/layers.ts"
+export { type CsvFormat, type CsvFormatOption, formatOhlcvCsv, parseCsv, parseCsvText } from "./market-data/csv.ts"
+export type { CsvDataset } from "./market-data/series.ts"
+export type { SessionsOption } from "./market-data/quality.ts"
+export { DEFAULT_SIM_START, simulateBars, type SimulatedSymbol, type SimulationOptions } from "./market-data/simulated.ts"
+
+// ---------------------------------------------------------------------------------------------------------------
+// Strategies: the service, Lua and TypeScript definitions
+
+export { Strategy } from "./strategy/Strategy.ts"
+export { compileLuaStrategy, DEFAULT_INSTRUCTION_LIMIT, loadLuaStrategy, type LuaStrategyOptions } from "./strategy/lua/host.ts"
+export {
+  defineStrategy,
+  type StrategyContextBase,
+  type StrategyFunction,
+  type StrategyReturn,
+  type TypeScriptStrategySpec
+} from "./strategy/typescript.ts"
+
+// ---------------------------------------------------------------------------------------------------------------
+// Execution
+
+export { Execution } from "./execution/Execution.ts"
+export type { FillModelConfig, Side } from "./execution/fill-model.ts"
+
+// ---------------------------------------------------------------------------------------------------------------
+// Indicators: streaming kernels, batch kernels, the bar window, the registry
+
+export { MAX_PERIOD, type StreamingIndicator } from "./indicators/contract.ts"
+export { Sma, smaBatch, smaLookback } from "./indicators/sma.ts"
+export { Ema, emaAlpha, emaBatch, emaLookback } from "./indicators/ema.ts"
+export { Rsi, rsiBatch, rsiLookback } from "./indicators/rsi.ts"
+export { MarketDataWindow, MAX_WINDOW_CAPACITY, type WindowColumn } from "./indicators/window.ts"
+export {
+  type BarField,
+  defaultParams,
+  emaSpec,
+  findIndicator,
+  type IndicatorInfo,
+  type IndicatorParams,
+  indicatorRegistry,
+  type IndicatorSpec,
+  type OutputSpec,
+  type ParamSpec,
+  resolveParams,
+  rsiSpec,
+  type SeriesIndicatorSpec,
+  smaSpec
+} from "./indicators/registry.ts"
+
+// ---------------------------------------------------------------------------------------------------------------
+// Reports
+
+export { formatPeriod, formatSummaryTable, type MetricRow, metricRows } from "./report/summary.ts"
+export { type HtmlReportOptions, renderHtmlReport } from "./report/html.ts"

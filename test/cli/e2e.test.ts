@@ -1,0 +1,375 @@
+/**
+ * The real `trading-engine` command, end to end, as a user runs it: `bin/trading-engine.mjs` spawned with the Node
+ * running the tests (the project's pinned Node) from the repository root, with pipes for stdout and stderr (so not a
+ * terminal), writing into a temporary folder. `test/cli/args.test.ts` covers parsing in-process; this file checks
+ * what reaches the user: exit codes, messages, `result.json`, `report.html`.
+ *
+ * Facts checked against their sources:
+ * - the 25 gaps of the BTCUSDT 6-column file are the ones listed in `shared/data/market/binance_btcusdt_1h_6col/
+ *   README.md` ("Checks done here");
+ * - the truncated ETHUSDT bar of 2023-03-24 12:00 (Binance outage) is the one described in
+ *   `shared/data/market/binance_spot_klines_dump/README.md`, line 565 of `ETHUSDT-1h-2023-03.csv`.
+ */
+import { execFile, spawnSync, type SpawnSyncReturns } from "node:child_process"
+import * as fs from "node:fs"
+import * as os from "node:os"
+import * as path from "node:path"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import type { BacktestResult } from "../../src/backtest/result.ts"
+import { dataFile, repoFile } from "../support/data.ts"
+
+const ROOT = repoFile()
+const BIN = repoFile("bin", "trading-engine.mjs")
+const DEMO_DATA = ["fixtures/sim/SIM-A_1h.csv", "fixtures/sim/SIM-B_1h.csv"]
+const EMA_LUA = "strategies/ema_crossover.lua"
+
+/**
+ * Golden facts of the demo run (`npm run demo`: ema_crossover.lua on the two bundled SIM fixtures, default cash
+ * 10,000 and commission 0.1%). The run is deterministic; these were recorded from it. If they change, a change in
+ * the engine, the fill model, the strategy or the fixtures changed the demo's behaviour: check it was intended,
+ * then update them.
+ */
+const GOLDEN_DEMO = {
+  bars: 10_000,
+  tradeCount: 147,
+  finalEquity: 15155.999046403762
+} as const
+
+/** The README's gap list of the BTCUSDT 6-column file: last bar before the gap (UTC) and the step to the next bar. */
+const BTC_GAPS: ReadonlyArray<readonly [string, number]> = [
+  ["2018-06-26 01:00", 11], ["2018-06-27 12:00", 2], ["2018-07-04 00:00", 8], ["2018-10-19 05:00", 4],
+  ["2018-11-14 01:00", 8], ["2019-03-12 01:00", 7], ["2019-05-15 02:00", 11], ["2019-08-15 01:00", 9],
+  ["2019-11-13 01:00", 3], ["2019-11-25 01:00", 3], ["2020-02-09 01:00", 2], ["2020-02-19 11:00", 6],
+  ["2020-03-04 09:00", 2], ["2020-04-25 01:00", 3], ["2020-06-28 01:00", 4], ["2020-11-30 05:00", 2],
+  ["2020-12-21 13:00", 5], ["2020-12-25 01:00", 2], ["2021-02-11 03:00", 2], ["2021-03-06 01:00", 2],
+  ["2021-04-20 01:00", 3], ["2021-04-25 04:00", 4], ["2021-08-13 01:00", 5], ["2021-09-29 06:00", 3],
+  ["2023-03-24 12:00", 2]
+]
+
+const H = 3_600_000
+const utc = (s: string): number => Date.parse(`${s.replace(" ", "T")}:00Z`)
+const iso = (ms: number): string => new Date(ms).toISOString().replace(".000Z", "Z")
+
+interface Run {
+  readonly status: number | null
+  readonly stdout: string
+  readonly stderr: string
+}
+
+const check = (r: SpawnSyncReturns<string>): Run => {
+  if (r.error !== undefined) throw r.error
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr }
+}
+
+/**
+ * Runs the CLI like `node bin/trading-engine.mjs …` from the repository root, stdout and stderr piped. Asynchronous,
+ * so the event loop stays free while a run takes its time.
+ */
+const cli = (...args: ReadonlyArray<string>): Promise<Run> =>
+  new Promise((resolve, reject) => {
+    execFile(process.execPath, [BIN, ...args], { cwd: ROOT, encoding: "utf8", timeout: 60_000, maxBuffer: 64 << 20 }, (error, stdout, stderr) => {
+      if (error !== null && typeof error.code !== "number") reject(error)
+      else resolve({ status: error === null ? 0 : (error.code as number), stdout, stderr })
+    })
+  })
+
+/** The run's exit code and output, so a failing assertion shows what the CLI said. */
+const show = (r: Run): string => `exit ${r.status}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`
+
+let tmp = ""
+const tmpPath = (...parts: ReadonlyArray<string>): string => path.join(tmp, ...parts)
+const readResult = (dir: string): BacktestResult => JSON.parse(fs.readFileSync(path.join(dir, "result.json"), "utf8")) as BacktestResult
+
+beforeAll(() => {
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), "trading-engine-e2e-"))
+})
+afterAll(() => {
+  if (tmp !== "") fs.rmSync(tmp, { recursive: true, force: true })
+})
+
+/** A number from result.json, where non-finite values are written as strings ("Infinity"). */
+const num = (v: unknown): number => (typeof v === "number" ? v : Number(v))
+
+/** Trades, equity curve and metrics of a result.json agree with each other. */
+const assertConsistent = (r: BacktestResult): void => {
+  const m = r.metrics
+  const { timestamps, equity } = r.equity
+  expect(equity.length).toBe(timestamps.length)
+  expect(equity.length).toBeGreaterThan(0)
+  for (let i = 1; i < timestamps.length; i++) {
+    if (!(timestamps[i]! > timestamps[i - 1]!)) throw new Error(`equity timestamps not increasing at ${i}`)
+  }
+  expect(m.start).toBe(timestamps[0])
+  expect(m.end).toBe(timestamps[timestamps.length - 1])
+  expect(equity[equity.length - 1]).toBe(m.finalEquity)
+  expect(m.totalReturn).toBeCloseTo(m.finalEquity / m.initialCash - 1, 12)
+  expect(m.tradeCount).toBe(r.trades.length)
+  // Every position is closed at the end of the data, so the trades account for all of the profit or loss.
+  const pnl = r.trades.reduce((s, t) => s + t.pnl, 0)
+  expect(Math.abs(pnl - (m.finalEquity - m.initialCash))).toBeLessThan(1e-6)
+  expect(Math.abs(r.trades.reduce((s, t) => s + t.fees, 0) - m.totalFees)).toBeLessThan(1e-6)
+  const wins = r.trades.filter((t) => t.pnl > 0).length
+  expect(m.winRate).toBeCloseTo(r.trades.length === 0 ? 0 : wins / r.trades.length, 12)
+  const grossProfit = r.trades.reduce((s, t) => s + Math.max(t.pnl, 0), 0)
+  const grossLoss = r.trades.reduce((s, t) => s + Math.max(-t.pnl, 0), 0)
+  if (grossLoss > 0) expect(num(m.profitFactor)).toBeCloseTo(grossProfit / grossLoss, 9)
+  let peak = -Infinity
+  let worst = 0
+  for (const e of equity) {
+    peak = Math.max(peak, e)
+    worst = Math.max(worst, (peak - e) / peak)
+  }
+  expect(m.maxDrawdown).toBeCloseTo(worst, 12)
+  for (const t of r.trades) {
+    expect(r.symbols).toContain(t.symbol)
+    expect(t.exitTime).toBeGreaterThanOrEqual(t.entryTime)
+    expect(t.entryTime).toBeGreaterThanOrEqual(m.start!)
+    expect(t.exitTime).toBeLessThanOrEqual(m.end!)
+    expect(t.quantity).toBeGreaterThan(0)
+    expect(t.fees).toBeGreaterThanOrEqual(0)
+  }
+  // Each trade was opened by exactly one filled entry order.
+  const filledEntries = r.orders.filter((o) => o.status === "filled" && o.action.startsWith("enter_"))
+  expect(filledEntries.length).toBe(r.trades.length)
+}
+
+describe("trading-engine CLI: the demo run on the bundled fixtures", () => {
+  const out = () => tmpPath("demo")
+  let run: Run
+
+  beforeAll(async () => {
+    run = await cli("backtest", "--data", ...DEMO_DATA, "--strategy", EMA_LUA, "--out", out())
+  })
+
+  it("exits 0 with the summary table on stdout and nothing on stderr (not a terminal: no progress)", () => {
+    expect(run.status, show(run)).toBe(0)
+    expect(run.stderr).toBe("")
+    expect(run.stdout).toContain("Strategy  ema_crossover")
+    expect(run.stdout).toContain("Symbols   SIM-A, SIM-B")
+    expect(run.stdout).toMatch(/\| Metric +\| +Value \|/)
+    for (const label of ["Total return", "Max drawdown", "Sharpe ratio", "Trades", "Win rate", "Profit factor", "Fees", "Initial equity", "Final equity"]) {
+      expect(run.stdout).toMatch(new RegExp(`\\| ${label} +\\| +\\S.* \\|`))
+    }
+    expect(run.stdout).toContain(`Wrote ${path.join(out(), "result.json")} and ${path.join(out(), "report.html")}`)
+  })
+
+  it("writes a result.json whose trades, equity curve and metrics agree", () => {
+    const r = readResult(out())
+    expect(r.strategy).toBe("ema_crossover")
+    expect(r.symbols).toEqual(["SIM-A", "SIM-B"])
+    expect(r.failures).toEqual([])
+    assertConsistent(r)
+  })
+
+  it("matches the recorded golden facts (trade count, final equity, bars)", () => {
+    const r = readResult(out())
+    expect(r.metrics.bars).toBe(GOLDEN_DEMO.bars)
+    expect(r.trades.length).toBe(GOLDEN_DEMO.tradeCount)
+    expect(Math.abs(r.metrics.finalEquity - GOLDEN_DEMO.finalEquity)).toBeLessThan(1e-6)
+    // The summary table shows the same numbers.
+    expect(run.stdout).toMatch(new RegExp(`\\| Trades +\\| +${GOLDEN_DEMO.tradeCount} \\|`))
+    const shown = GOLDEN_DEMO.finalEquity.toFixed(2).replace(/\B(?=(\d{3})+(?!\d))/g, ",")
+    expect(run.stdout).toMatch(new RegExp(`\\| Final equity +\\| +${shown} \\|`))
+  })
+
+  it("writes a standalone report.html that loads nothing from the network", () => {
+    const html = fs.readFileSync(path.join(out(), "report.html"), "utf8")
+    // Matches are collected (not the whole file asserted) so a failure shows the offending text, not 800 kB of HTML.
+    const found = (re: RegExp): Array<string> => [...html.matchAll(re)].map((m) => html.slice(Math.max(0, m.index - 40), m.index + m[0].length + 40))
+    expect(html.slice(0, 15).toLowerCase()).toBe("<!doctype html>")
+    expect(html).toMatch(/<meta http-equiv="Content-Security-Policy" content="default-src 'none';/)
+    // The only URL text allowed is uPlot's licence banner (a comment in the inlined script), which loads nothing.
+    const urls = found(/\b(?:https?|wss?|ftp):\/\/[^\s"'<>)]*/gi).filter((s) => !s.includes("/*! https://github.com/leeoniya/uPlot"))
+    expect(urls).toEqual([])
+    expect(found(/\b(?:src|href|action|srcset)\s*=\s*["']?(?!data:|#)[^\s"'>]+/gi)).toEqual([])
+    expect(found(/url\(\s*["']?(?!data:|#)[^)]/gi)).toEqual([])
+    expect(found(/@import\b|\bimport\s*\(|\bfetch\s*\(|XMLHttpRequest|new WebSocket|sendBeacon/g)).toEqual([])
+  })
+})
+
+describe("trading-engine CLI: real data", () => {
+  it("runs the BTCUSDT 6-column file (62,482 bars) and lists its 25 gaps; no progress on a non-terminal stderr", async () => {
+    const file = dataFile("market", "binance_btcusdt_1h_6col", "BTCUSDT_1h_2018-02-09_2025-03-31.csv")
+    const out = tmpPath("btc")
+    const run = await cli("backtest", "--data", file, "--strategy", EMA_LUA, "--out", out)
+    expect(run.status, show(run)).toBe(0)
+    // 62,482 bars is past the 50,000-bar progress step, without --quiet: only a terminal would get progress.
+    expect(run.stderr).toBe("")
+
+    const missing = BTC_GAPS.reduce((s, [, step]) => s + step - 1, 0)
+    expect(missing).toBe(88)
+    expect(run.stdout).toContain("Data quality:")
+    expect(run.stdout).toContain(`BTCUSDT: 62482 bars 2018-02-09T16:00:00Z → 2025-03-31T17:00:00Z, 25 gap(s), ${missing} missing bar(s)`)
+    for (const [after, step] of BTC_GAPS.slice(0, 5)) {
+      expect(run.stdout).toContain(`gap after ${iso(utc(after))}: next bar ${iso(utc(after) + step * H)} (${step - 1} missing)`)
+    }
+    expect(run.stdout).toContain("… 20 more gap(s) in result.json")
+    expect(run.stdout).toContain("suspect 2023-03-24T12:00:00Z")
+
+    const r = readResult(out)
+    const q = r.quality.symbols
+    expect(q.map((s) => s.symbol)).toEqual(["BTCUSDT"])
+    expect(q[0]!.bars).toBe(62_482)
+    expect(q[0]!.gaps.map((g) => [g.after, g.next, g.missingBars])).toEqual(
+      BTC_GAPS.map(([after, step]) => [utc(after), utc(after) + step * H, step - 1])
+    )
+    expect(r.failures).toEqual([])
+    assertConsistent(r)
+  })
+
+  it("runs the 15 ETHUSDT dump files with --format binance and reports the truncated 2023-03-24 12:00 bar", async () => {
+    const dir = dataFile("market", "binance_spot_klines_dump")
+    const files = fs.readdirSync(dir).filter((f) => /^ETHUSDT-1h-.*\.csv$/.test(f)).sort().map((f) => path.join(dir, f))
+    expect(files.length).toBe(15)
+    const out = tmpPath("eth")
+    const run = await cli("backtest", "--format", "binance", "--data", ...files, "--strategy", EMA_LUA, "--out", out)
+    expect(run.status, show(run)).toBe(0)
+    expect(run.stderr).toBe("")
+    expect(run.stdout).toContain("ETHUSDT: 10919 bars 2022-01-01T00:00:00Z → 2023-03-31T23:00:00Z, 1 gap(s), 1 missing bar(s), 1 suspect bar(s)")
+    expect(run.stdout).toMatch(/suspect 2023-03-24T12:00:00Z \(.*ETHUSDT-1h-2023-03\.csv:565\): truncated bar/)
+    expect(run.stdout).toContain("gap after 2023-03-24T12:00:00Z: next bar 2023-03-24T14:00:00Z (1 missing)")
+
+    const r = readResult(out)
+    const suspects = r.quality.symbols[0]!.suspectBars
+    expect(suspects.map((s) => [s.timestamp, path.basename(s.file), s.line])).toEqual([[1679659200000, "ETHUSDT-1h-2023-03.csv", 565]])
+    assertConsistent(r)
+  })
+})
+
+describe("trading-engine CLI: bad arguments exit 2 with a message", () => {
+  const demo = ["--data", ...DEMO_DATA, "--strategy", EMA_LUA]
+
+  it("an unknown option", async () => {
+    const run = await cli("backtest", ...demo, "--bogus", "1")
+    expect(run.status, show(run)).toBe(2)
+    expect(run.stdout).toBe("")
+    expect(run.stderr).toContain("trading-engine: unknown option --bogus")
+    expect(run.stderr).toContain("Run 'trading-engine backtest --help' for usage.")
+  })
+
+  it("a missing --strategy", async () => {
+    const run = await cli("backtest", "--data", ...DEMO_DATA)
+    expect(run.status, show(run)).toBe(2)
+    expect(run.stderr).toContain("--strategy <file.lua> is required")
+  })
+
+  it("a data file that does not exist, named in the message; nothing is written", async () => {
+    const missing = tmpPath("no-such-dir", "BTCUSDT-1h-2099-01.csv")
+    const out = tmpPath("missing-data-out")
+    const run = await cli("backtest", "--data", missing, "--strategy", EMA_LUA, "--out", out)
+    expect(run.status, show(run)).toBe(2)
+    expect(run.stdout).toBe("")
+    expect(run.stderr).toContain(`cannot read ${missing}`)
+    expect(fs.existsSync(out)).toBe(false)
+  })
+
+  it("a bad --commission (not a number, or a percentage written as a fraction)", async () => {
+    const notNumber = await cli("backtest", ...demo, "--commission", "abc")
+    expect(notNumber.status, show(notNumber)).toBe(2)
+    expect(notNumber.stderr).toContain(`--commission: expected a non-negative fraction such as 0.001 or a percentage such as 0.1%, got "abc"`)
+    const tooLarge = await cli("backtest", ...demo, "--commission", "5")
+    expect(tooLarge.status, show(tooLarge)).toBe(2)
+    expect(tooLarge.stderr).toContain("--commission: 5 is 500% per fill")
+  })
+})
+
+describe("trading-engine CLI: bad data and strategy errors", () => {
+  /** A headered OHLCV file whose line 4 (the third data row) has a non-numeric close. */
+  let badFile = ""
+  beforeAll(() => {
+    badFile = tmpPath("BADCLOSE_1h.csv")
+    const lines = fs.readFileSync(repoFile("fixtures", "sim", "SIM-A_1h.csv"), "utf8").split("\n").slice(0, 60)
+    expect(lines[0]!.split(",")[4]).toBe("close")
+    const cells = lines[3]!.split(",")
+    cells[4] = "n/a"
+    lines[3] = cells.join(",")
+    fs.writeFileSync(badFile, lines.join("\n") + "\n")
+  })
+
+  it("a non-numeric close exits 3 naming file:line:column and the field", async () => {
+    const file = badFile
+    const run = await cli("backtest", "--data", file, "--strategy", EMA_LUA, "--out", tmpPath("bad-fail"))
+    expect(run.status, show(run)).toBe(3)
+    expect(run.stdout).toBe("")
+    expect(run.stderr).toContain(`${file}:4:5: close: `)
+    expect(run.stderr).toContain(`"n/a"`)
+  })
+
+  it("with --bad-rows skip the same file runs (exit 0) and stdout reports the skipped row", async () => {
+    const file = badFile
+    const out = tmpPath("bad-skip")
+    const run = await cli("backtest", "--data", file, "--strategy", EMA_LUA, "--out", out, "--bad-rows", "skip")
+    expect(run.status, show(run)).toBe(0)
+    expect(run.stdout).toContain("skipped 1 bad row(s):")
+    expect(run.stdout).toContain(`${file}:4:5: close: `)
+    const r = readResult(out)
+    expect(r.quality.skippedRows).toBe(1)
+    expect(r.metrics.bars).toBe(58)
+    // The skipped row leaves a hole in the time grid, reported as a gap rather than filled in.
+    expect(r.quality.symbols[0]!.gaps.map((g) => g.missingBars)).toEqual([1])
+  })
+
+  it("a Lua syntax error exits 4 naming file.lua:line", async () => {
+    const file = tmpPath("syntax_error.lua")
+    fs.writeFileSync(file, [
+      "function detect_opportunity(market_data, context, indicators)",
+      "  if market_data.close > 0 then",
+      "    return { action = \"start_analyzing\"",
+      "  end",
+      "end"
+    ].join("\n"))
+    const run = await cli("backtest", "--data", DEMO_DATA[0]!, "--strategy", file, "--out", tmpPath("syntax-out"))
+    expect(run.status, show(run)).toBe(4)
+    expect(run.stderr).toMatch(new RegExp(`strategy error: ${file.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}:4: syntax: `))
+  })
+
+  it("a runtime error in detect_opportunity exits 0 and stdout lists the strategy failure with the script line", async () => {
+    const file = tmpPath("runtime_error.lua")
+    fs.writeFileSync(file, [
+      "function detect_opportunity(market_data, context, indicators)",
+      "  local missing = nil",
+      "  if market_data.close > 0 then",
+      "    return missing.field",
+      "  end",
+      "end",
+      "function filter_commitment(market_data, context, indicators) return nil end",
+      "function manage_position(market_data, context, indicators) return nil end"
+    ].join("\n"))
+    const out = tmpPath("runtime-out")
+    const run = await cli("backtest", "--data", DEMO_DATA[0]!, "--strategy", file, "--out", out)
+    expect(run.status, show(run)).toBe(0)
+    expect(run.stdout).toContain("Strategy failures (the symbol stopped opening positions):")
+    expect(run.stdout).toContain(`SIM-A at 2024-01-01T00:00:00Z: ${file}:4: runtime: attempt to index a nil value`)
+    const r = readResult(out)
+    expect(r.failures.length).toBe(1)
+    expect(r.trades).toEqual([])
+  })
+})
+
+describe("trading-engine CLI: help and version", () => {
+  const pkg = JSON.parse(fs.readFileSync(repoFile("package.json"), "utf8")) as { version: string }
+
+  it("--help and backtest --help exit 0", async () => {
+    const main = await cli("--help")
+    expect(main.status, show(main)).toBe(0)
+    expect(main.stdout).toContain("Usage:")
+    expect(main.stdout).toContain("trading-engine backtest --data <file>...")
+    const sub = await cli("backtest", "--help")
+    expect(sub.status, show(sub)).toBe(0)
+    for (const flag of ["--data", "--strategy", "--format", "--commission", "--bad-rows", "--out", "--quiet"]) expect(sub.stdout).toContain(flag)
+  })
+
+  it("--version exits 0 with the package version", async () => {
+    const run = await cli("--version")
+    expect(run.status, show(run)).toBe(0)
+    expect(run.stdout).toBe(`trading-engine ${pkg.version}\n`)
+  })
+
+  // The installed command, as `npx trading-engine` resolves it (the package's own `bin`), never from the registry.
+  const npx = spawnSync("npx", ["--version"], { cwd: ROOT, encoding: "utf8" })
+  it.skipIf(npx.error !== undefined || npx.status !== 0)("npx trading-engine --version runs the package's bin", () => {
+    const run = check(spawnSync("npx", ["--no-install", "trading-engine", "--version"], { cwd: ROOT, encoding: "utf8", timeout: 60_000 }))
+    expect(run.status, show(run)).toBe(0)
+    expect(run.stdout).toBe(`trading-engine ${pkg.version}\n`)
+  })
+})

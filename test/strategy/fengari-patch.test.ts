@@ -12,7 +12,7 @@ import { createRequire } from "node:module"
 import * as os from "node:os"
 import * as path from "node:path"
 import { lauxlib, lua, lualib, to_luastring, type LuaJsFunction } from "fengari"
-import { afterAll, describe, expect, it } from "vitest"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { compileLuaStrategy } from "../../src/strategy/lua/host.ts"
 import { fakeView, fieldsOf, mkBar, SYM } from "./support.ts"
 
@@ -54,7 +54,10 @@ describe("installed fengari", () => {
 })
 
 describe("scripts/patch-fengari.mjs", () => {
-  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "fengari-patch-"))
+  let tmp = ""
+  beforeAll(() => {
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), "fengari-patch-"))
+  })
   afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }))
 
   /** A copy of the installed package with the patch undone (marker removed, `X = void 0;` back to `delete X;`). */

@@ -16,6 +16,9 @@ export const ACTION_KINDS = [
   "cancel_analysis"
 ] as const
 
+/** Which way a position faces. */
+export type Side = "long" | "short"
+
 /** One of {@link ACTION_KINDS}. */
 export type ActionKind = (typeof ACTION_KINDS)[number]
 

@@ -22,6 +22,7 @@ import { transition, type MachineEvent } from "../state-machine/machine.ts"
 import type { BacktestResult, ExitReason, OrderRecord, Rejection, StrategyFailure, Trade, Transition } from "../backtest/result.ts"
 import { computeMetrics } from "../backtest/metrics.ts"
 import type { DataQualityReport } from "../market-data/MarketData.ts"
+import { Portfolio } from "../portfolio/portfolio.ts"
 import { SymbolIndicators } from "./symbol-indicators.ts"
 
 /** What to do with a symbol whose strategy failed (threw, broke a limit, returned garbage). */
@@ -44,12 +45,12 @@ export interface EngineSettings {
   readonly onStrategyError?: StrategyErrorPolicy | undefined
 }
 
+/** The trade side of a holding: when and why it was opened, and its protective levels (the money is in Portfolio). */
 interface OpenPosition {
   readonly side: Side
   readonly quantity: number
   readonly entryPrice: number
   readonly entryTime: number
-  readonly entryFee: number
   readonly entryBar: number
   readonly entryReason: string
   stopLoss: number | undefined
@@ -81,7 +82,7 @@ const describe = (e: unknown): string => (e instanceof Error ? e.message : Strin
 export class EngineCore {
   private readonly runners = new Map<string, SymbolRunner>()
   private readonly order: Array<SymbolRunner> = []
-  private cash: number
+  private readonly portfolio: Portfolio
   private readonly trades: Array<Trade> = []
   private readonly orders: Array<MutableOrder> = []
   private readonly transitions: Array<Transition> = []
@@ -101,7 +102,7 @@ export class EngineCore {
     private readonly fills: FillModelConfig,
     private readonly settings: EngineSettings
   ) {
-    this.cash = settings.initialCash
+    this.portfolio = new Portfolio(settings.initialCash)
     this.windowSize = settings.windowSize ?? 20
     this.historySize = settings.historySize ?? 1024
     this.closeAtEnd = settings.closeAtEnd ?? true
@@ -128,6 +129,7 @@ export class EngineCore {
     const runner = this.runners.get(bar.symbol) ?? this.addRunner(bar)
     runner.bars++
     runner.lastPrice = bar.open
+    this.portfolio.mark(bar.symbol, bar.open)
 
     const pending = runner.pending
     if (pending !== undefined) {
@@ -151,6 +153,7 @@ export class EngineCore {
 
     runner.indicators.onBar(bar)
     runner.lastPrice = bar.close
+    this.portfolio.mark(bar.symbol, bar.close)
     runner.lastTimestamp = bar.timestamp
 
     if (!runner.halted && runner.strategy !== undefined) this.callStrategy(runner, runner.strategy, bar)
@@ -213,67 +216,33 @@ export class EngineCore {
     this.rejections.push({ symbol: runner.symbol, timestamp, action, reason })
   }
 
-  private equityAt(): number {
-    let equity = this.cash
-    const order = this.order
-    for (let i = 0; i < order.length; i++) {
-      const r = order[i]!
-      const p = r.position
-      if (p !== undefined) equity += (p.side === "long" ? p.quantity : -p.quantity) * r.lastPrice
-    }
-    return equity
-  }
-
   private recordEquity(timestamp: number): void {
     this.equityTimes.push(timestamp)
-    this.equityValues.push(this.equityAt())
+    this.equityValues.push(this.portfolio.equity())
   }
 
   private fillEntry(runner: SymbolRunner, order: Extract<PendingOrder, { kind: "entry" }>, bar: Bar): void {
     const price = marketFillPrice(bar)
-    const requested = order.action.quantity!
-    const rate = this.fills.commissionRate
-    const equity = this.equityAt()
-    const isFraction = requested < 1
-    let quantity = isFraction ? (requested * equity) / price : requested
     const label = order.action.action
     const record = order.record
-    const refuse = (reason: string): void => {
+    const sizing = this.portfolio.sizeEntry(order.side, order.action.quantity!, price, this.fills.commissionRate)
+    if (!sizing.ok) {
       record.status = "rejected"
-      record.note = reason
-      this.reject(runner, bar.timestamp, label, reason)
-    }
-    if (!(equity > 0)) {
-      refuse(`no equity left (${equity})`)
-      this.move(runner, bar.timestamp, { _tag: "EntryRejected", reason: "entry rejected: no equity" })
+      record.note = sizing.reason
+      this.reject(runner, bar.timestamp, label, sizing.reason)
+      this.move(runner, bar.timestamp, { _tag: "EntryRejected", reason: `entry rejected: ${sizing.reason}` })
       return
     }
-    // Longs are paid from cash; shorts are limited to 1× equity notional (no margin model in this version).
-    const budget = order.side === "long" ? this.cash : equity
-    const maxQuantity = budget / (price * (1 + rate))
-    if (quantity > maxQuantity) {
-      if (!isFraction) {
-        const needed = quantity * price * (1 + rate)
-        refuse(`insufficient ${order.side === "long" ? "cash" : "equity"}: needs ${needed.toFixed(2)}, has ${budget.toFixed(2)}`)
-        this.move(runner, bar.timestamp, { _tag: "EntryRejected", reason: "entry rejected: insufficient funds" })
-        return
-      }
-      quantity = maxQuantity
-    }
-    if (!(quantity > 0)) {
-      refuse(`quantity ${quantity} is not positive at price ${price}`)
-      this.move(runner, bar.timestamp, { _tag: "EntryRejected", reason: "entry rejected: zero quantity" })
-      return
-    }
-    Object.assign(record, { status: "filled", fillTime: bar.timestamp, fillPrice: price, filledQuantity: quantity })
+    const quantity = sizing.quantity
     const fee = commission(this.fills, quantity, price)
-    this.cash += order.side === "long" ? -(quantity * price) - fee : quantity * price - fee
+    this.portfolio.open(runner.symbol, order.side, quantity, price, fee)
+    Object.assign(record, { status: "filled", fillTime: bar.timestamp, fillPrice: price, filledQuantity: quantity })
+    if (sizing.reduced) record.note = "reduced to what the account can pay"
     runner.position = {
       side: order.side,
       quantity,
       entryPrice: price,
       entryTime: bar.timestamp,
-      entryFee: fee,
       entryBar: runner.bars,
       entryReason: order.action.reason ?? label,
       stopLoss: order.action.stop_loss,
@@ -305,10 +274,8 @@ export class EngineCore {
   private closePosition(runner: SymbolRunner, price: number, bar: Bar, reason: ExitReason, note: string): void {
     const p = runner.position!
     const fee = commission(this.fills, p.quantity, price)
-    const direction = p.side === "long" ? 1 : -1
-    this.cash += p.side === "long" ? p.quantity * price - fee : -(p.quantity * price) - fee
-    const gross = direction * (price - p.entryPrice) * p.quantity
-    const pnl = gross - p.entryFee - fee
+    const realized = this.portfolio.close(runner.symbol, price, fee)
+    const pnl = realized.pnl
     this.trades.push({
       id: this.trades.length + 1,
       symbol: runner.symbol,
@@ -318,7 +285,7 @@ export class EngineCore {
       entryPrice: p.entryPrice,
       exitTime: bar.timestamp,
       exitPrice: price,
-      fees: p.entryFee + fee,
+      fees: realized.holding.entryFee + fee,
       pnl,
       returnPct: pnl / (p.entryPrice * p.quantity),
       barsHeld: runner.bars - p.entryBar,

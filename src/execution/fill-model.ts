@@ -15,10 +15,10 @@
  *
  * @module
  */
+import type { Side } from "../domain/action.ts"
 import type { Bar } from "../domain/bar.ts"
 
-/** Which way a position faces. */
-export type Side = "long" | "short"
+export type { Side }
 
 /** Protective levels of an open position. */
 export interface ProtectiveLevels {

@@ -76,3 +76,65 @@ export const describeValue = (value: unknown): string => {
     return String(value)
   }
 }
+
+/**
+ * Checks an integer parameter from `min` to `max` (inclusive). Throws a `RangeError` naming the indicator, the
+ * parameter and the value otherwise (`MACD: fastPeriod must be an integer from 1 to 100000, got 0`).
+ */
+export const checkInteger = (indicator: string, param: string, value: number, min: number, max: number): number => {
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new RangeError(`${indicator}: ${param} must be an integer from ${min} to ${max}, got ${describeValue(value)}`)
+  }
+  return value
+}
+
+/** Checks a number parameter `0 < value <= max`; `RangeError` naming the indicator, the parameter and the value. */
+export const checkPositive = (indicator: string, param: string, value: number, max: number): number => {
+  if (typeof value !== "number" || !(value > 0) || !(value <= max)) {
+    throw new RangeError(`${indicator}: ${param} must be a number > 0 and <= ${max}, got ${describeValue(value)}`)
+  }
+  return value
+}
+
+/** Checks that an input column holds at least `length` values (batch functions over several columns). */
+export const checkColumn = (indicator: string, name: string, column: Float64Array, length: number): void => {
+  if (column.length < length) {
+    throw new RangeError(`${indicator}: ${name} has ${column.length} elements, ${length} needed`)
+  }
+}
+
+/** The numeric fields of a bar, as read by {@link BarIndicator.updateBar} (a `Bar` qualifies). */
+export interface BarInput {
+  readonly timestamp: number
+  readonly open: number
+  readonly high: number
+  readonly low: number
+  readonly close: number
+  readonly volume: number
+}
+
+/**
+ * The uniform interface of indicators that read several bar fields or give several outputs (MACD, BBANDS, ATR,
+ * STOCH, VWAP, …). Each class also has its own positional `update(...)` (the fast path) and named output getters;
+ * this interface lets generic code (the registry, Lua bindings) drive any of them from a bar.
+ *
+ * Inputs are expected to be valid bars (`checkBar`): finite, `low <= open, close <= high`, `volume >= 0`.
+ */
+export interface BarIndicator {
+  /** Bars seen since construction or the last {@link BarIndicator.reset}. */
+  readonly count: number
+  /** `true` once the indicator produces values (`count > lookback`). */
+  readonly isReady: boolean
+  /** The current value of the first output, `NaN` during warm-up. */
+  readonly value: number
+  /** Output names in order (as in the registry entry's `outputs`). */
+  readonly outputs: ReadonlyArray<string>
+  /** The current value of output `index`, `NaN` during warm-up or for an unknown index. */
+  output(index: number): number
+  /** Adds a bar; returns the first output. */
+  updateBar(bar: BarInput): number
+  /** Replaces the most recent bar (same rules as {@link StreamingIndicator.replace}); returns the first output. */
+  replaceBar(bar: BarInput): number
+  /** Forgets every input. */
+  reset(): void
+}

@@ -24,7 +24,6 @@ export class Ema implements StreamingIndicator {
   private n = 0
   private sum = 0
   private ema = Number.NaN
-  private prevN = 0
   private prevSum = 0
   private prevEma = Number.NaN
 
@@ -51,22 +50,26 @@ export class Ema implements StreamingIndicator {
 
   /** Adds `x` and returns the new EMA, or `NaN` during warm-up. */
   update(x: number): number {
-    const p = this.period
-    this.prevN = this.n
-    this.prevSum = this.sum
-    this.prevEma = this.ema
     const n = this.n + 1
     this.n = n
-    if (n > p) {
+    if (n > this.period) {
+      // hot path: only the previous EMA is kept for replace() (the seed sum no longer changes)
       const ema = this.ema
+      this.prevEma = ema
       const next = (x - ema) * this.k + ema
       this.ema = next
       return next
     }
+    return this.warmUp(x, n)
+  }
+
+  private warmUp(x: number, n: number): number {
+    this.prevSum = this.sum
+    this.prevEma = this.ema
     const sum = this.sum + x
     this.sum = sum
-    if (n === p) {
-      const seed = sum / p
+    if (n === this.period) {
+      const seed = sum / n
       this.ema = seed
       return seed
     }
@@ -75,10 +78,11 @@ export class Ema implements StreamingIndicator {
 
   /** Replaces the most recent input by `x`: the same result as if `update(x)` had been called instead of it. */
   replace(x: number): number {
-    if (this.n === 0) return this.update(x)
-    this.n = this.prevN
-    this.sum = this.prevSum
+    const n = this.n
+    if (n === 0) return this.update(x)
+    this.n = n - 1
     this.ema = this.prevEma
+    if (n <= this.period) this.sum = this.prevSum
     return this.update(x)
   }
 
@@ -87,7 +91,6 @@ export class Ema implements StreamingIndicator {
     this.n = 0
     this.sum = 0
     this.ema = Number.NaN
-    this.prevN = 0
     this.prevSum = 0
     this.prevEma = Number.NaN
   }

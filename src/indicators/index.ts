@@ -5,9 +5,16 @@
  *
  * @module
  */
+export * from "./atr.ts"
+export * from "./bbands.ts"
 export * from "./contract.ts"
 export * from "./ema.ts"
+export * from "./extremes.ts"
+export * from "./macd.ts"
 export * from "./registry.ts"
 export * from "./rsi.ts"
 export * from "./sma.ts"
+export * from "./stoch.ts"
+export * from "./vwap.ts"
 export * from "./window.ts"
+export * from "./wma.ts"

@@ -28,15 +28,18 @@ export class Rsi implements StreamingIndicator {
   private gain = 0
   private loss = 0
   private out = Number.NaN
-  private prevN = 0
+  /** `period + 1` and `period - 1`, hoisted. */
+  private readonly p1: number
+  private readonly pm1: number
   private prevLast = 0
   private prevGain = 0
   private prevLoss = 0
-  private prevOut = Number.NaN
 
   /** @throws RangeError when `period` is not an integer from 1 to {@link MAX_PERIOD}. */
   constructor(period: number) {
     this.period = checkPeriod("RSI", period)
+    this.p1 = period + 1
+    this.pm1 = period - 1
   }
 
   /** The current RSI in [0, 100], `NaN` until `period + 1` inputs have been seen. */
@@ -66,40 +69,46 @@ export class Rsi implements StreamingIndicator {
 
   /** Adds `x` and returns the new RSI, or `NaN` during warm-up. */
   update(x: number): number {
-    const p = this.period
-    this.prevN = this.n
-    this.prevLast = this.last
-    this.prevGain = this.gain
-    this.prevLoss = this.loss
-    this.prevOut = this.out
     const n = this.n + 1
     this.n = n
-    if (n === 1) {
-      this.last = x
-      return Number.NaN
-    }
-    const d = x - this.last
+    const last = this.last
+    this.prevLast = last
     this.last = x
     let gain = this.gain
     let loss = this.loss
-    if (n > p + 1) {
-      loss *= p - 1
-      gain *= p - 1
-      if (d < 0) loss -= d
-      else gain += d
-      loss /= p
-      gain /= p
-    } else {
-      if (d < 0) loss -= d
-      else gain += d
-      if (n <= p) {
-        this.gain = gain
-        this.loss = loss
-        return Number.NaN
-      }
-      loss /= p
-      gain /= p
+    this.prevGain = gain
+    this.prevLoss = loss
+    if (n <= this.p1) return this.warmUp(x - last, n, gain, loss)
+    // hot path: Wilder smoothing in TA-Lib's order (multiply, add, divide)
+    const p = this.period
+    const m = this.pm1
+    const d = x - last
+    loss *= m
+    gain *= m
+    if (d < 0) loss -= d
+    else gain += d
+    loss /= p
+    gain /= p
+    this.gain = gain
+    this.loss = loss
+    const total = gain + loss
+    const out = total !== 0 ? 100 * (gain / total) : 0
+    this.out = out
+    return out
+  }
+
+  private warmUp(d: number, n: number, gain: number, loss: number): number {
+    if (n === 1) return Number.NaN
+    if (d < 0) loss -= d
+    else gain += d
+    const p = this.period
+    if (n <= p) {
+      this.gain = gain
+      this.loss = loss
+      return Number.NaN
     }
+    loss /= p
+    gain /= p
     this.gain = gain
     this.loss = loss
     const total = gain + loss
@@ -111,11 +120,10 @@ export class Rsi implements StreamingIndicator {
   /** Replaces the most recent input by `x`: the same result as if `update(x)` had been called instead of it. */
   replace(x: number): number {
     if (this.n === 0) return this.update(x)
-    this.n = this.prevN
+    this.n--
     this.last = this.prevLast
     this.gain = this.prevGain
     this.loss = this.prevLoss
-    this.out = this.prevOut
     return this.update(x)
   }
 
@@ -126,11 +134,9 @@ export class Rsi implements StreamingIndicator {
     this.gain = 0
     this.loss = 0
     this.out = Number.NaN
-    this.prevN = 0
     this.prevLast = 0
     this.prevGain = 0
     this.prevLoss = 0
-    this.prevOut = Number.NaN
   }
 }
 

@@ -34,9 +34,12 @@ export class Sma implements StreamingIndicator {
   private prevOut = Number.NaN
   private prevSlot = 0
 
-  /** @throws RangeError when `period` is not an integer from 1 to {@link MAX_PERIOD}. */
-  constructor(period: number) {
-    this.period = checkPeriod("SMA", period)
+  /**
+   * @param name the indicator name used in error messages (`"SMA"`; `"AVG_VOLUME"` when used on volumes).
+   * @throws RangeError when `period` is not an integer from 1 to {@link MAX_PERIOD}.
+   */
+  constructor(period: number, name = "SMA") {
+    this.period = checkPeriod(name, period)
     this.buffer = new Float64Array(period)
   }
 
@@ -131,10 +134,15 @@ export class Sma implements StreamingIndicator {
  *
  * @throws RangeError when `period` is invalid or `into` is shorter than `values`.
  */
-export const smaBatch = (values: Float64Array, period: number, into?: Float64Array): Float64Array => {
-  const p = checkPeriod("SMA", period)
+export const smaBatch = (
+  values: Float64Array,
+  period: number,
+  into?: Float64Array,
+  name = "SMA"
+): Float64Array => {
+  const p = checkPeriod(name, period)
   const len = values.length
-  const out = outputArray("SMA", len, into)
+  const out = outputArray(name, len, into)
   let s = 0
   let c = 0
   const warm = Math.min(p, len)

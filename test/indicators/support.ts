@@ -63,3 +63,109 @@ export const anySeries = (maxLength = 200): fc.Arbitrary<Float64Array> =>
 
 /** fast-check settings shared by the indicator property tests (fixed seed: runs are reproducible). */
 export const fcParams = { numRuns: 200, seed: 20261125 } as const
+
+/** OHLCV(+timestamp) columns of a bar series. */
+export interface Columns {
+  readonly timestamp: Float64Array
+  readonly open: Float64Array
+  readonly high: Float64Array
+  readonly low: Float64Array
+  readonly close: Float64Array
+  readonly volume: Float64Array
+}
+
+/** The bar at index `i` of some columns, as a plain object. */
+export const barAt = (c: Columns, i: number) => ({
+  timestamp: c.timestamp[i]!,
+  open: c.open[i]!,
+  high: c.high[i]!,
+  low: c.low[i]!,
+  close: c.close[i]!,
+  volume: c.volume[i]!
+})
+
+/** Builds valid bar columns from closes: each bar opens at the previous close, with a wick and a volume. */
+export const columnsFrom = (
+  closes: ReadonlyArray<number>,
+  wicks: ReadonlyArray<number>,
+  volumes: ReadonlyArray<number>,
+  startMs = 1_677_628_800_000,
+  stepMs = 60_000
+): Columns => {
+  const n = closes.length
+  const c: Columns = {
+    timestamp: new Float64Array(n),
+    open: new Float64Array(n),
+    high: new Float64Array(n),
+    low: new Float64Array(n),
+    close: new Float64Array(n),
+    volume: new Float64Array(n)
+  }
+  for (let i = 0; i < n; i++) {
+    const close = closes[i]!
+    const open = i === 0 ? close : closes[i - 1]!
+    const w = wicks[i % wicks.length] ?? 0
+    c.timestamp[i] = startMs + i * stepMs
+    c.open[i] = open
+    c.close[i] = close
+    c.high[i] = Math.max(open, close) * (1 + w)
+    c.low[i] = Math.min(open, close) * (1 - w)
+    c.volume[i] = volumes[i % volumes.length] ?? 0
+  }
+  return c
+}
+
+/**
+ * Random bar series in several regimes: trending, mean-reverting, flat stretches (high = low = close, zero volume),
+ * at a magnitude from 1e-8 to 1e9.
+ */
+export const barSeries = (maxLength = 150): fc.Arbitrary<Columns> =>
+  fc
+    .record({
+      scale: fc.constantFrom(1e-8, 1e-3, 1, 100, 3e4, 1e9),
+      regime: fc.constantFrom("trend", "revert", "walk", "flat-stretches"),
+      drift: fc.double({ min: -0.01, max: 0.01, noNaN: true }),
+      noise: fc.array(fc.double({ min: -0.03, max: 0.03, noNaN: true }), { minLength: 0, maxLength, size: "max" }),
+      wicks: fc.array(fc.double({ min: 0, max: 0.02, noNaN: true }), { minLength: 1, maxLength: 7 }),
+      volumes: fc.array(
+        fc.oneof(fc.constant(0), fc.double({ min: 1e-6, max: 1e6, noNaN: true }), fc.integer({ min: 1, max: 1000 })),
+        { minLength: 1, maxLength: 11 }
+      ),
+      flatEvery: fc.integer({ min: 3, max: 40 }),
+      stepMs: fc.constantFrom(60_000, 3_600_000, 7_200_000)
+    })
+    .map(({ scale, regime, drift, noise, wicks, volumes, flatEvery, stepMs }) => {
+      const closes: Array<number> = []
+      const w: Array<number> = []
+      let p = scale
+      for (let i = 0; i < noise.length; i++) {
+        const e = noise[i]!
+        const flat = regime === "flat-stretches" && Math.floor(i / flatEvery) % 2 === 1
+        if (!flat) {
+          if (regime === "trend") p = p * (1 + drift + e / 3)
+          else if (regime === "revert") p = p + (scale - p) * 0.3 + scale * e
+          else p = p * (1 + e)
+          if (!(p > 0)) p = scale
+        }
+        closes.push(p)
+        w.push(flat ? 0 : wicks[i % wicks.length]!)
+      }
+      const vols = regime === "flat-stretches"
+        ? closes.map((_, i) => (Math.floor(i / flatEvery) % 2 === 1 ? 0 : volumes[i % volumes.length]!))
+        : volumes
+      return columnsFrom(closes, w, vols, 1_677_628_800_000, stepMs)
+    })
+
+/** `Object.is` on every element. */
+export const sameBits = (a: ArrayLike<number>, b: ArrayLike<number>): boolean => {
+  if (a.length !== b.length) return false
+  for (let i = 0; i < a.length; i++) if (!Object.is(a[i], b[i])) return false
+  return true
+}
+
+/** The first index where two arrays differ (Object.is), or -1. */
+export const firstDifference = (a: ArrayLike<number>, b: ArrayLike<number>): number => {
+  const n = Math.max(a.length, b.length)
+  for (let i = 0; i < n; i++) if (!Object.is(a[i], b[i])) return i
+  return -1
+}

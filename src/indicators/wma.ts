@@ -1,0 +1,158 @@
+/**
+ * Weighted moving average (WMA), TA-Lib convention: weights `1..period`, the newest input weighing `period`, divided
+ * by `period * (period + 1) / 2`. First value at index `period - 1` (lookback `period - 1`).
+ *
+ * O(1) per input with TA-Lib's recurrence on a running sum and a running weighted sum, plus an exact recomputation of
+ * both sums from the window every `period` inputs (at input indexes `period-1, 2·period-1, …`) so that rounding cannot
+ * build up over long series. Exact operation order: docs/indicators.md, "WMA".
+ *
+ * @module
+ */
+import { checkPeriod, outputArray, type StreamingIndicator } from "./contract.ts"
+
+/** Number of inputs before the first WMA value: `period - 1`. */
+export const wmaLookback = (period: number): number => checkPeriod("WMA", period) - 1
+
+/** Streaming WMA over a ring buffer of the last `period` inputs. */
+export class Wma implements StreamingIndicator {
+  /** The window length. */
+  readonly period: number
+  /** The divisor `period * (period + 1) / 2`. */
+  readonly divisor: number
+  private readonly buffer: Float64Array
+  private head = 0
+  private n = 0
+  private sub = 0
+  private sum = 0
+  private out = Number.NaN
+  private prevSub = 0
+  private prevSum = 0
+  private prevSlot = 0
+  private prevOut = Number.NaN
+
+  /** @throws RangeError when `period` is not an integer from 1 to {@link MAX_PERIOD}. */
+  constructor(period: number) {
+    this.period = checkPeriod("WMA", period)
+    this.divisor = (period * (period + 1)) / 2
+    this.buffer = new Float64Array(period)
+  }
+
+  /** The current WMA, `NaN` until `period` inputs have been seen. */
+  get value(): number {
+    return this.out
+  }
+
+  /** `true` once `period` inputs have been seen. */
+  get isReady(): boolean {
+    return this.n >= this.period
+  }
+
+  /** Inputs seen since construction or reset. */
+  get count(): number {
+    return this.n
+  }
+
+  /** Adds `x` and returns the new WMA, or `NaN` during warm-up. */
+  update(x: number): number {
+    const buf = this.buffer
+    const p = this.period
+    const head = this.head
+    const old = buf[head]!
+    this.prevSlot = old
+    this.prevSub = this.sub
+    this.prevSum = this.sum
+    this.prevOut = this.out
+    buf[head] = x
+    const next = head + 1 === p ? 0 : head + 1
+    this.head = next
+    const n = this.n + 1
+    this.n = n
+    if (n < p) return Number.NaN
+    let sub: number
+    let sum: number
+    if (next === 0) {
+      // resync: the window is buf[0..p-1], oldest first
+      sub = 0
+      sum = 0
+      for (let j = 0; j < p; j++) {
+        const w = buf[j]!
+        sub = sub + w
+        sum = sum + w * (j + 1)
+      }
+    } else {
+      sub = (this.sub + x) - old
+      sum = this.sum + x * p
+    }
+    const out = sum / this.divisor
+    this.sub = sub
+    this.sum = sum - sub
+    this.out = out
+    return out
+  }
+
+  /** Replaces the most recent input by `x`: the same result as if `update(x)` had been called instead of it. */
+  replace(x: number): number {
+    if (this.n === 0) return this.update(x)
+    const p = this.period
+    const head = this.head === 0 ? p - 1 : this.head - 1
+    this.head = head
+    this.buffer[head] = this.prevSlot
+    this.n--
+    this.sub = this.prevSub
+    this.sum = this.prevSum
+    this.out = this.prevOut
+    return this.update(x)
+  }
+
+  /** Forgets every input. */
+  reset(): void {
+    this.buffer.fill(0)
+    this.head = 0
+    this.n = 0
+    this.sub = 0
+    this.sum = 0
+    this.out = Number.NaN
+    this.prevSub = 0
+    this.prevSum = 0
+    this.prevSlot = 0
+    this.prevOut = Number.NaN
+  }
+}
+
+/**
+ * WMA of a whole series, `NaN` for `i < period - 1`. Bit-identical to feeding the values one by one to {@link Wma}.
+ * With `into`, writes into that array (which must not overlap `values`) and returns it.
+ *
+ * @throws RangeError when `period` is invalid or `into` is shorter than `values`.
+ */
+export const wmaBatch = (values: Float64Array, period: number, into?: Float64Array): Float64Array => {
+  const p = checkPeriod("WMA", period)
+  const len = values.length
+  const out = outputArray("WMA", len, into)
+  const divisor = (p * (p + 1)) / 2
+  const warm = Math.min(p - 1, len)
+  for (let i = 0; i < warm; i++) out[i] = Number.NaN
+  let sub = 0
+  let sum = 0
+  let phase = 0 // inputs since the last resync
+  for (let i = p - 1; i < len; i++) {
+    const x = values[i]!
+    if (phase === 0) {
+      sub = 0
+      sum = 0
+      const start = i - p + 1
+      for (let j = 0; j < p; j++) {
+        const w = values[start + j]!
+        sub = sub + w
+        sum = sum + w * (j + 1)
+      }
+    } else {
+      sub = (sub + x) - values[i - p]!
+      sum = sum + x * p
+    }
+    out[i] = sum / divisor
+    sum = sum - sub
+    phase = phase + 1 === p ? 0 : phase + 1
+  }
+  return out
+}

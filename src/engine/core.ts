@@ -138,7 +138,7 @@ export class EngineCore {
       else if (runner.position !== undefined) {
         const price = marketFillPrice(bar)
         Object.assign(pending.record, { status: "filled", fillTime: bar.timestamp, fillPrice: price, filledQuantity: runner.position.quantity })
-        this.closePosition(runner, price, bar, "strategy", pending.reason)
+        this.closePosition(runner, price, bar.timestamp, "strategy", pending.reason)
       }
     }
 
@@ -147,7 +147,7 @@ export class EngineCore {
       const hit = checkProtectiveExit(position, bar)
       if (hit !== undefined) {
         const note = hit.gapped ? `${hit.reason} gapped: filled at the open ${hit.price}` : `${hit.reason} at ${hit.price}`
-        this.closePosition(runner, hit.price, bar, hit.reason, note)
+        this.closePosition(runner, hit.price, bar.timestamp, hit.reason, note)
       }
     }
 
@@ -271,7 +271,7 @@ export class EngineCore {
     }
   }
 
-  private closePosition(runner: SymbolRunner, price: number, bar: Bar, reason: ExitReason, note: string): void {
+  private closePosition(runner: SymbolRunner, price: number, timestamp: number, reason: ExitReason, note: string): void {
     const p = runner.position!
     const fee = commission(this.fills, p.quantity, price)
     const realized = this.portfolio.close(runner.symbol, price, fee)
@@ -283,7 +283,7 @@ export class EngineCore {
       quantity: p.quantity,
       entryTime: p.entryTime,
       entryPrice: p.entryPrice,
-      exitTime: bar.timestamp,
+      exitTime: timestamp,
       exitPrice: price,
       fees: realized.holding.entryFee + fee,
       pnl,
@@ -299,7 +299,7 @@ export class EngineCore {
       runner.pending.record.note = `position already closed: ${reason}`
       runner.pending = undefined
     }
-    this.move(runner, bar.timestamp, { _tag: "PositionClosed", reason: `${reason}: ${note}` })
+    this.move(runner, timestamp, { _tag: "PositionClosed", reason: `${reason}: ${note}` })
     this.publishPosition(runner)
   }
 
@@ -439,8 +439,7 @@ export class EngineCore {
         runner.pending = undefined
       }
       if (this.closeAtEnd && runner.position !== undefined) {
-        const last = { open: runner.lastPrice, timestamp: runner.lastTimestamp } as Bar
-        this.closePosition(runner, runner.lastPrice, last, "end_of_data", `closed at the last close ${runner.lastPrice}`)
+        this.closePosition(runner, runner.lastPrice, runner.lastTimestamp, "end_of_data", `closed at the last close ${runner.lastPrice}`)
       }
     }
     if (this.currentTimestamp !== undefined) this.recordEquity(this.currentTimestamp)

@@ -2,7 +2,8 @@
  * `MarketDataWindow`: the last `capacity` bars of one symbol, with O(1) window queries.
  *
  * Fields are kept in `Float64Array` columns (a ring buffer) next to the `Bar` objects themselves. Queries:
- * - `high` / `low`: highest high and lowest low, by monotonic deques (O(1) amortised per push, O(1) per read);
+ * - `high` / `low`: highest high and lowest low, by the monotonic deques of {@link ExtremeWindow} (O(1) amortised per
+ *   push, O(1) per read), the same mechanism as the `highest` / `lowest` indicators;
  * - `range`: `high - low`;
  * - `avgVolume`: a running volume sum with Neumaier compensation, recomputed exactly from the column every
  *   `capacity` pushes so that rounding cannot build up over long runs;
@@ -14,6 +15,7 @@
  */
 import type { Bar } from "../domain/bar.ts"
 import { describeValue } from "./contract.ts"
+import { ExtremeWindow } from "./extremes.ts"
 
 /** The numeric fields of a bar stored as columns. */
 export type WindowColumn = "timestamp" | "open" | "high" | "low" | "close" | "volume"
@@ -34,14 +36,9 @@ export class MarketDataWindow implements Iterable<Bar> {
   private readonly volumes: Float64Array
   /** Total bars pushed since construction or clear; bar number `s` lives in slot `s % capacity`. */
   private seq = 0
-  /** Deque of bar numbers with decreasing highs (front = highest in the window). */
-  private readonly maxQ: Float64Array
-  private maxHead = 0
-  private maxLen = 0
-  /** Deque of bar numbers with increasing lows (front = lowest in the window). */
-  private readonly minQ: Float64Array
-  private minHead = 0
-  private minLen = 0
+  /** Highest high and lowest low of the bars kept. */
+  private readonly highQ: ExtremeWindow
+  private readonly lowQ: ExtremeWindow
   private volSum = 0
   private volComp = 0
   private sinceResync = 0
@@ -61,8 +58,8 @@ export class MarketDataWindow implements Iterable<Bar> {
     this.lows = new Float64Array(capacity)
     this.closes_ = new Float64Array(capacity)
     this.volumes = new Float64Array(capacity)
-    this.maxQ = new Float64Array(capacity)
-    this.minQ = new Float64Array(capacity)
+    this.highQ = new ExtremeWindow(capacity, 1)
+    this.lowQ = new ExtremeWindow(capacity, -1)
   }
 
   /** Number of bars currently kept (at most `capacity`). */
@@ -81,16 +78,7 @@ export class MarketDataWindow implements Iterable<Bar> {
     const s = this.seq
     const slot = s % cap
     const expired = s - cap // bar number leaving the window (if >= 0)
-    // 1. expire deque fronts that leave the window (before the slot is overwritten)
-    if (this.maxLen > 0 && this.maxQ[this.maxHead]! <= expired) {
-      this.maxHead = this.maxHead + 1 === cap ? 0 : this.maxHead + 1
-      this.maxLen--
-    }
-    if (this.minLen > 0 && this.minQ[this.minHead]! <= expired) {
-      this.minHead = this.minHead + 1 === cap ? 0 : this.minHead + 1
-      this.minLen--
-    }
-    // 2. volume: remove the leaving bar, add the new one (Neumaier)
+    // 1. volume: remove the leaving bar, add the new one (Neumaier)
     const v = bar.volume
     let sum = this.volSum
     let comp = this.volComp
@@ -107,7 +95,7 @@ export class MarketDataWindow implements Iterable<Bar> {
       else comp += (v - t) + sum
       sum = t
     }
-    // 3. write the columns
+    // 2. write the columns
     const high = bar.high
     const low = bar.low
     this.bars[slot] = bar
@@ -118,36 +106,10 @@ export class MarketDataWindow implements Iterable<Bar> {
     this.closes_[slot] = bar.close
     this.volumes[slot] = v
     this.seq = s + 1
-    // 4. push onto the deques, dropping dominated entries from the back
-    const highs = this.highs
-    const maxQ = this.maxQ
-    let len = this.maxLen
-    let head = this.maxHead
-    while (len > 0) {
-      let back = head + len - 1
-      if (back >= cap) back -= cap
-      if (highs[maxQ[back]! % cap]! <= high) len--
-      else break
-    }
-    let at = head + len
-    if (at >= cap) at -= cap
-    maxQ[at] = s
-    this.maxLen = len + 1
-    const lows = this.lows
-    const minQ = this.minQ
-    len = this.minLen
-    head = this.minHead
-    while (len > 0) {
-      let back = head + len - 1
-      if (back >= cap) back -= cap
-      if (lows[minQ[back]! % cap]! >= low) len--
-      else break
-    }
-    at = head + len
-    if (at >= cap) at -= cap
-    minQ[at] = s
-    this.minLen = len + 1
-    // 5. periodic exact recompute of the volume sum
+    // 3. the extremes
+    this.highQ.push(high)
+    this.lowQ.push(low)
+    // 4. periodic exact recompute of the volume sum
     if (++this.sinceResync >= cap) {
       this.sinceResync = 0
       sum = 0
@@ -185,19 +147,17 @@ export class MarketDataWindow implements Iterable<Bar> {
 
   /** Highest high over the window, `undefined` when empty. */
   get high(): number | undefined {
-    return this.maxLen === 0 ? undefined : this.highs[this.maxQ[this.maxHead]! % this.capacity]
+    return this.seq === 0 ? undefined : this.highQ.get()
   }
 
   /** Lowest low over the window, `undefined` when empty. */
   get low(): number | undefined {
-    return this.minLen === 0 ? undefined : this.lows[this.minQ[this.minHead]! % this.capacity]
+    return this.seq === 0 ? undefined : this.lowQ.get()
   }
 
   /** `high - low` over the window, `undefined` when empty. */
   get range(): number | undefined {
-    if (this.maxLen === 0) return undefined
-    const cap = this.capacity
-    return this.highs[this.maxQ[this.maxHead]! % cap]! - this.lows[this.minQ[this.minHead]! % cap]!
+    return this.seq === 0 ? undefined : this.highQ.get() - this.lowQ.get()
   }
 
   /** Mean volume over the window, `undefined` when empty. */
@@ -251,10 +211,8 @@ export class MarketDataWindow implements Iterable<Bar> {
   clear(): void {
     this.bars.fill(undefined)
     this.seq = 0
-    this.maxHead = 0
-    this.maxLen = 0
-    this.minHead = 0
-    this.minLen = 0
+    this.highQ.reset()
+    this.lowQ.reset()
     this.volSum = 0
     this.volComp = 0
     this.sinceResync = 0

@@ -17,6 +17,7 @@ import * as path from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import type { BacktestResult } from "../../src/backtest/result.ts"
 import { dataFile, repoFile } from "../support/data.ts"
+import { BTC_6COL_GAPS } from "../support/btc-gaps.ts"
 
 const ROOT = repoFile()
 const BIN = repoFile("bin", "trading-engine.mjs")
@@ -35,16 +36,7 @@ const GOLDEN_DEMO = {
   finalEquity: 15155.999046403762
 } as const
 
-/** The README's gap list of the BTCUSDT 6-column file: last bar before the gap (UTC) and the step to the next bar. */
-const BTC_GAPS: ReadonlyArray<readonly [string, number]> = [
-  ["2018-06-26 01:00", 11], ["2018-06-27 12:00", 2], ["2018-07-04 00:00", 8], ["2018-10-19 05:00", 4],
-  ["2018-11-14 01:00", 8], ["2019-03-12 01:00", 7], ["2019-05-15 02:00", 11], ["2019-08-15 01:00", 9],
-  ["2019-11-13 01:00", 3], ["2019-11-25 01:00", 3], ["2020-02-09 01:00", 2], ["2020-02-19 11:00", 6],
-  ["2020-03-04 09:00", 2], ["2020-04-25 01:00", 3], ["2020-06-28 01:00", 4], ["2020-11-30 05:00", 2],
-  ["2020-12-21 13:00", 5], ["2020-12-25 01:00", 2], ["2021-02-11 03:00", 2], ["2021-03-06 01:00", 2],
-  ["2021-04-20 01:00", 3], ["2021-04-25 04:00", 4], ["2021-08-13 01:00", 5], ["2021-09-29 06:00", 3],
-  ["2023-03-24 12:00", 2]
-]
+const BTC_GAPS = BTC_6COL_GAPS
 
 const H = 3_600_000
 const utc = (s: string): number => Date.parse(`${s.replace(" ", "T")}:00Z`)

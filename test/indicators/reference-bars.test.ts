@@ -5,7 +5,6 @@
  * - the StockCharts ChartSchool spreadsheets cs-atr, cs-bbands, cs-soo and cs-vwap.
  * Sources: /work/shared/data/ta-lib/README.md and /work/shared/data/stockcharts/README.md.
  */
-import * as fs from "node:fs"
 import { describe, expect, it } from "vitest"
 import {
   Atr,
@@ -26,34 +25,9 @@ import {
   Wma,
   wmaBatch
 } from "../../src/indicators/index.ts"
-import { dataFile } from "../support/data.ts"
-import { readCsv, sameBits, stream } from "./support.ts"
+import { loadTaLib, numParam, readCsv, sameBits, stream, type TaLibRow } from "./support.ts"
 
-interface TaLibCheck {
-  readonly output: string
-  readonly out_index: number
-  readonly input_bar: number
-  readonly value: number
-}
-
-interface TaLibRow {
-  readonly function: string
-  readonly params: Record<string, number | string>
-  readonly compatibility?: "DEFAULT" | "METASTOCK"
-  readonly unstable_period: number
-  readonly start_idx: number
-  readonly end_idx: number
-  readonly expected_ret_code: string
-  readonly expected_beg_idx: number
-  readonly expected_nb_element: number
-  readonly checks: ReadonlyArray<TaLibCheck>
-  readonly source_row: number
-}
-
-const talib = JSON.parse(fs.readFileSync(dataFile("ta-lib", "talib_regtest_expected.json"), "utf8")) as {
-  readonly tests: ReadonlyArray<TaLibRow>
-  readonly vwap_extension: { readonly tests: ReadonlyArray<TaLibRow> }
-}
+const talib = loadTaLib()
 const ref = readCsv("ta-lib", "talib_regtest_daily_ref_252.csv")
 const col = (name: string) => Float64Array.from(ref, (r) => Number(r[name]))
 const high = col("high")
@@ -61,11 +35,7 @@ const low = col("low")
 const close = col("close")
 const volume = col("volume")
 
-const num = (t: TaLibRow, name: string): number => {
-  const v = t.params[name]
-  if (typeof v !== "number") throw new Error(`row ${t.source_row}: no numeric parameter ${name}`)
-  return v
-}
+const num = numParam
 
 /** The output arrays of one TA-Lib call emulated with our batch kernels, by TA-Lib output name. */
 type Emulated = { readonly begIdx: number; readonly outputs: Record<string, Float64Array> }

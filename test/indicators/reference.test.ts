@@ -5,11 +5,9 @@
  *   within ta_regtest's tolerance |got - expected| < 0.01.
  * Sources and checks: /work/shared/data/stockcharts/README.md and /work/shared/data/ta-lib/README.md.
  */
-import * as fs from "node:fs"
 import { describe, expect, it } from "vitest"
 import { Ema, emaBatch, Rsi, rsiBatch, Sma, smaBatch } from "../../src/indicators/index.ts"
-import { dataFile } from "../support/data.ts"
-import { readCsv, stream } from "./support.ts"
+import { loadTaLib, numParam, readCsv, stream, type TaLibRow } from "./support.ts"
 
 describe("StockCharts ChartSchool", () => {
   it("EMA(10) matches the published table to 2 decimals (SMA seed at row 9)", () => {
@@ -47,30 +45,7 @@ describe("StockCharts ChartSchool", () => {
   })
 })
 
-interface TaLibCheck {
-  readonly output: string
-  readonly out_index: number
-  readonly input_bar: number
-  readonly value: number
-}
-
-interface TaLibRow {
-  readonly function: string
-  readonly params: Record<string, number>
-  readonly compatibility: "DEFAULT" | "METASTOCK"
-  readonly unstable_period: number
-  readonly start_idx: number
-  readonly end_idx: number
-  readonly expected_ret_code: string
-  readonly expected_beg_idx: number
-  readonly expected_nb_element: number
-  readonly checks: ReadonlyArray<TaLibCheck>
-  readonly source_row: number
-}
-
-const talib = JSON.parse(fs.readFileSync(dataFile("ta-lib", "talib_regtest_expected.json"), "utf8")) as {
-  readonly tests: ReadonlyArray<TaLibRow>
-}
+const talib = loadTaLib()
 const closes = Float64Array.from(readCsv("ta-lib", "talib_regtest_daily_ref_252.csv"), (r) => Number(r["close"]))
 
 const kernels = {
@@ -93,7 +68,7 @@ const applies = (t: TaLibRow): boolean => t.compatibility === "DEFAULT" || t.fun
  */
 const emulate = (t: TaLibRow): { begIdx: number; out: Float64Array } => {
   const k = kernels[t.function as keyof typeof kernels]
-  const n = t.params["timeperiod"]!
+  const n = numParam(t, "timeperiod")
   const lookback = k.lookback(n) + t.unstable_period
   const begIdx = Math.max(t.start_idx, lookback)
   if (begIdx > t.end_idx) return { begIdx: 0, out: new Float64Array(0) }
@@ -114,7 +89,7 @@ describe("TA-Lib ta_regtest tables", () => {
       `[${t.start_idx}..${t.end_idx}] row ${t.source_row}`
     it(label, () => {
       const k = kernels[t.function as keyof typeof kernels]
-      const n = t.params["timeperiod"]!
+      const n = numParam(t, "timeperiod")
       if (t.expected_ret_code === "TA_BAD_PARAM") {
         expect(() => k.make(n)).toThrow(RangeError)
         expect(() => k.batch(closes, n)).toThrow(RangeError)

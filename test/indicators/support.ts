@@ -169,3 +169,37 @@ export const firstDifference = (a: ArrayLike<number>, b: ArrayLike<number>): num
   for (let i = 0; i < n; i++) if (!Object.is(a[i], b[i])) return i
   return -1
 }
+
+/** One expected value of a TA-Lib regression row (`../shared/data/ta-lib/README.md` explains the fields). */
+export interface TaLibCheck {
+  readonly output: string
+  readonly out_index: number
+  readonly input_bar: number
+  readonly value: number
+}
+
+/** One TA-Lib regression row: the call's arguments and what TA-Lib must return. */
+export interface TaLibRow {
+  readonly function: string
+  readonly params: Record<string, number | string>
+  readonly compatibility?: "DEFAULT" | "METASTOCK"
+  readonly unstable_period: number
+  readonly start_idx: number
+  readonly end_idx: number
+  readonly expected_ret_code: string
+  readonly expected_beg_idx: number
+  readonly expected_nb_element: number
+  readonly checks: ReadonlyArray<TaLibCheck>
+  readonly source_row: number
+}
+
+/** The TA-Lib regression tables (`ta-lib/talib_regtest_expected.json`). */
+export const loadTaLib = (): { readonly tests: ReadonlyArray<TaLibRow>; readonly vwap_extension: { readonly tests: ReadonlyArray<TaLibRow> } } =>
+  JSON.parse(fs.readFileSync(dataFile("ta-lib", "talib_regtest_expected.json"), "utf8"))
+
+/** A numeric parameter of a TA-Lib row (the test fails loudly when it is missing or not a number). */
+export const numParam = (t: TaLibRow, name: string): number => {
+  const v = t.params[name]
+  if (typeof v !== "number") throw new Error(`TA-Lib row ${t.source_row}: parameter ${name} is ${String(v)}`)
+  return v
+}

@@ -10,6 +10,7 @@ import { csvMarketData } from "../../src/market-data/layers.ts"
 import { ZERO_VOLUME_BEFORE_GAP } from "../../src/market-data/quality.ts"
 import { dataFile } from "../support/data.ts"
 import { collect, collectError, rawRows, symbolQuality, utc } from "./helpers.ts"
+import { BTC_6COL_GAPS } from "../support/btc-gaps.ts"
 
 const H = 3_600_000
 const D = 86_400_000
@@ -62,15 +63,7 @@ describe("binance_btcusdt_1h_6col", () => {
   it.effect("exactly the 25 gaps listed in its README", () =>
     Effect.gen(function*() {
       // README: "the last bar before the gap and the step to the next bar".
-      const listed: ReadonlyArray<readonly [string, number]> = [
-        ["2018-06-26 01:00", 11], ["2018-06-27 12:00", 2], ["2018-07-04 00:00", 8], ["2018-10-19 05:00", 4],
-        ["2018-11-14 01:00", 8], ["2019-03-12 01:00", 7], ["2019-05-15 02:00", 11], ["2019-08-15 01:00", 9],
-        ["2019-11-13 01:00", 3], ["2019-11-25 01:00", 3], ["2020-02-09 01:00", 2], ["2020-02-19 11:00", 6],
-        ["2020-03-04 09:00", 2], ["2020-04-25 01:00", 3], ["2020-06-28 01:00", 4], ["2020-11-30 05:00", 2],
-        ["2020-12-21 13:00", 5], ["2020-12-25 01:00", 2], ["2021-02-11 03:00", 2], ["2021-03-06 01:00", 2],
-        ["2021-04-20 01:00", 3], ["2021-04-25 04:00", 4], ["2021-08-13 01:00", 5], ["2021-09-29 06:00", 3],
-        ["2023-03-24 12:00", 2]
-      ]
+      const listed = BTC_6COL_GAPS
       const { quality } = yield* collect(csvMarketData({ files: [file] }))
       const q = symbolQuality(quality, "BTCUSDT")
       assert.deepStrictEqual(

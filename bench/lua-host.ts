@@ -59,6 +59,12 @@ class FakeView implements IndicatorView {
     return Number.isNaN(v) ? undefined : v
   }
   rsi(): number | undefined { return undefined }
+  wma(): number | undefined { return undefined }
+  atr(): number | undefined { return undefined }
+  macd(): undefined { return undefined }
+  bbands(): undefined { return undefined }
+  stoch(): undefined { return undefined }
+  vwap(): number | undefined { return undefined }
   get high(): number | undefined { return high[this.i] }
   get low(): number | undefined { return low[this.i] }
   get range(): number | undefined { return high[this.i]! - low[this.i]! }

@@ -50,7 +50,7 @@ export * from "./domain/index.ts"
 // ---------------------------------------------------------------------------------------------------------------
 // Runs
 
-export { backtest, type BacktestSpec, type DataSpec } from "./backtest/run.ts"
+export { backtest, type BacktestSpec, type DataSpec, indicatorEngineLayer } from "./backtest/run.ts"
 export { type RunOptions, runEngine } from "./engine/Engine.ts"
 export { EngineCore, type EngineSettings, type StrategyErrorPolicy } from "./engine/core.ts"
 
@@ -119,27 +119,68 @@ export type { FillModelConfig, Side } from "./execution/fill-model.ts"
 // ---------------------------------------------------------------------------------------------------------------
 // Indicators: streaming kernels, batch kernels, the bar window, the registry
 
-export { MAX_PERIOD, type StreamingIndicator } from "./indicators/contract.ts"
+export { type BarIndicator, type BarInput, MAX_PERIOD, type StreamingIndicator } from "./indicators/contract.ts"
 export { Sma, smaBatch, smaLookback } from "./indicators/sma.ts"
 export { Ema, emaAlpha, emaBatch, emaLookback } from "./indicators/ema.ts"
+export { Wma, wmaBatch, wmaLookback } from "./indicators/wma.ts"
 export { Rsi, rsiBatch, rsiLookback } from "./indicators/rsi.ts"
+export { Macd, macdBatch, macdLookback } from "./indicators/macd.ts"
+export { Bbands, bbandsBatch, bbandsLookback } from "./indicators/bbands.ts"
+export { Atr, atrBatch, atrLookback, trueRange } from "./indicators/atr.ts"
+export { Stoch, stochBatch, stochLookback } from "./indicators/stoch.ts"
+export { DAY_MS, Vwap, vwapBatch, VwapRolling, vwapRollingBatch, vwapRollingLookback } from "./indicators/vwap.ts"
+export {
+  AvgVolume,
+  avgVolumeBatch,
+  Highest,
+  highestBatch,
+  Lowest,
+  lowestBatch,
+  Range,
+  rangeBatch
+} from "./indicators/extremes.ts"
 export { MarketDataWindow, MAX_WINDOW_CAPACITY, type WindowColumn } from "./indicators/window.ts"
 export {
+  type BarColumns,
   type BarField,
+  batchIndicator,
+  createBarIndicator,
   defaultParams,
-  emaSpec,
   findIndicator,
+  formatRegistry,
   type IndicatorInfo,
+  type IndicatorOutputs,
   type IndicatorParams,
   indicatorRegistry,
   type IndicatorSpec,
   type OutputSpec,
   type ParamSpec,
   resolveParams,
-  rsiSpec,
   type SeriesIndicatorSpec,
-  smaSpec
+  type BarIndicatorSpec,
+  smaSpec,
+  emaSpec,
+  wmaSpec,
+  rsiSpec,
+  macdSpec,
+  bbandsSpec,
+  atrSpec,
+  stochSpec,
+  vwapSpec,
+  vwapRollingSpec,
+  highestSpec,
+  lowestSpec,
+  rangeSpec,
+  avgVolumeSpec
 } from "./indicators/registry.ts"
+export {
+  type IndicatorBackend,
+  type IndicatorBackendName,
+  IndicatorEngine,
+  typescriptIndicatorBackend
+} from "./indicators/IndicatorEngine.ts"
+// The OCaml backend: `indicatorEngineLayer("ocaml")` (above) or `backtest({ indicators: "ocaml" })`; the OCaml build
+// is loaded only then.
 
 // ---------------------------------------------------------------------------------------------------------------
 // Reports

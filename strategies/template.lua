@@ -22,7 +22,12 @@
         { side = "long" | "short", quantity, entry_price, entry_time, stop_loss, take_profit }
 
   indicators (values over bars up to and including this one; nil while warming up)
-    indicators.sma(n), indicators.ema(n), indicators.rsi(n)   n: a positive integer
+    indicators.sma(n), indicators.ema(n), indicators.wma(n), indicators.rsi(n), indicators.atr(n)
+                                           n: a positive integer
+    indicators.macd(12, 26, 9)             { macd =, signal =, histogram = }
+    indicators.bbands(20, 2)               { upper =, middle =, lower = }
+    indicators.stoch(14, 3, 3)             { k =, d = }
+    indicators.vwap()                      VWAP since 00:00 UTC; indicators.vwap(n): over the last n bars
     indicators.high, indicators.low        highest high / lowest low over the window
     indicators.range                       high - low over the window
     indicators.avg_volume                  average volume over the window

@@ -24,6 +24,7 @@ import type { ConfigError, MarketDataError, StrategyError } from "../domain/erro
 import type { StrategyDefinition } from "../domain/strategy.ts"
 import { runEngine, type RunOptions } from "../engine/Engine.ts"
 import { Execution } from "../execution/Execution.ts"
+import { type IndicatorBackendName, IndicatorEngine, typescriptIndicatorBackend } from "../indicators/IndicatorEngine.ts"
 import { csvMarketData, simulatedMarketData } from "../market-data/layers.ts"
 import type { BadRowPolicy } from "../market-data/MarketData.ts"
 import { Strategy } from "../strategy/Strategy.ts"
@@ -55,7 +56,23 @@ export interface BacktestSpec extends Omit<RunOptions, "initialCash"> {
   readonly initialCash?: number | undefined
   /** Commission per fill as a fraction of notional. Default 0.001 (0.1%). */
   readonly commissionRate?: number | undefined
+  /**
+   * Which implementation computes the indicators: `"typescript"` (default, fastest) or `"ocaml"` (the OCaml
+   * reference library through js_of_ocaml; identical values, an independent cross-check of a run).
+   */
+  readonly indicators?: IndicatorBackendName | undefined
 }
+
+/**
+ * The Layer of an indicator backend. The OCaml build is imported only when asked for, so runs on the default backend
+ * never load it.
+ */
+export const indicatorEngineLayer = (name: IndicatorBackendName): Layer.Layer<never> =>
+  name === "ocaml"
+    ? Layer.unwrap(Effect.promise(() => import("../indicators/ocaml/backend.ts")).pipe(
+      Effect.map((m) => m.ocamlIndicatorEngine)
+    ))
+    : Layer.succeed(IndicatorEngine, typescriptIndicatorBackend)
 
 /** Runs a backtest and returns its result. */
 export const backtest = (spec: BacktestSpec): Effect.Effect<BacktestResult, MarketDataError | StrategyError | ConfigError> => {
@@ -78,6 +95,6 @@ export const backtest = (spec: BacktestSpec): Effect.Effect<BacktestResult, Mark
   const strategy = typeof spec.strategy === "string" ? Strategy.layerLua(spec.strategy) : Strategy.layer(spec.strategy)
   const execution = Execution.layerSimulated({ commissionRate: spec.commissionRate ?? 0.001 })
   return runEngine({ ...spec, initialCash: spec.initialCash ?? 10_000 }).pipe(
-    Effect.provide(Layer.mergeAll(marketData, strategy, execution))
+    Effect.provide(Layer.mergeAll(marketData, strategy, execution, indicatorEngineLayer(spec.indicators ?? "typescript")))
   )
 }

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { type IndicatorBackendName, INDICATOR_BACKENDS } from "../indicators/IndicatorEngine.ts"
 
 /** Exit codes of the CLI. */
 export const ExitCode = {
@@ -38,12 +39,21 @@ export interface BacktestCommand {
   readonly from: number | undefined
   readonly to: number | undefined
   readonly quiet: boolean
+  /** Which backend computes the indicators. */
+  readonly indicators: IndicatorBackendName
+}
+
+/** The parsed `indicators` command: print the registry as a table or as JSON. */
+export interface IndicatorsCommand {
+  readonly _tag: "indicators"
+  readonly json: boolean
 }
 
 /** Every command the CLI understands. */
 export type Command =
   | BacktestCommand
-  | { readonly _tag: "help"; readonly topic: "main" | "backtest" }
+  | IndicatorsCommand
+  | { readonly _tag: "help"; readonly topic: "main" | "backtest" | "indicators" }
   | { readonly _tag: "version" }
 
 /** Top-level help text. */
@@ -52,9 +62,20 @@ export const MAIN_HELP = `trading-engine: backtest and trade with Lua or TypeScr
 Usage:
   trading-engine backtest --data <file>... --strategy <file.lua> [options]
   trading-engine backtest --simulate <SYM>... --bars <n> --strategy <file.lua> [options]
+  trading-engine indicators --list [--json]
   trading-engine --help | --version
 
 Run 'trading-engine backtest --help' for the backtest options.
+`
+
+/** Help text of the indicators command. */
+export const INDICATORS_HELP = `trading-engine indicators: the indicator registry
+
+Usage:
+  trading-engine indicators --list          a table: name, inputs, parameters with defaults, outputs, lookback
+  trading-engine indicators --list --json   the same with parameter bounds and descriptions, as JSON
+
+Lua strategies call them as indicators.<name>(...); see docs/strategy-guide.md.
 `
 
 /** Help text of the backtest command. */
@@ -74,6 +95,8 @@ Options:
   --commission <rate>     per fill, a fraction (0.001) or a percentage (0.1%) (default 0.001)
   --bad-rows <policy>     fail | skip: what to do with a malformed row (default fail)
   --window <n>            bars for indicators.high/low/range/avg_volume (default 20)
+  --indicators <backend>  typescript | ocaml: which implementation computes the indicators
+                          (default typescript; ocaml runs the OCaml reference build, same values)
   --from <time>           only bars opening at or after this UTC time (2022-01-01 or 2022-01-01T12:00Z)
   --to <time>             only bars opening before this UTC time
   --out <dir>             write result.json and report.html there (default out/<strategy name>)
@@ -127,7 +150,8 @@ export const parseArgs = (argv: ReadonlyArray<string>): Command => {
   if (argv.length === 0 || argv[0] === "--help" || argv[0] === "-h" || argv[0] === "help") return { _tag: "help", topic: "main" }
   if (argv[0] === "--version" || argv[0] === "-v") return { _tag: "version" }
   const [command, ...rest] = argv
-  if (command !== "backtest") throw new UsageError(`unknown command ${JSON.stringify(command)} (expected: backtest)`)
+  if (command === "indicators") return parseIndicatorsArgs(rest)
+  if (command !== "backtest") throw new UsageError(`unknown command ${JSON.stringify(command)} (expected: backtest or indicators)`)
   if (rest.includes("--help") || rest.includes("-h")) return { _tag: "help", topic: "backtest" }
 
   let data: Array<string> = []
@@ -145,6 +169,7 @@ export const parseArgs = (argv: ReadonlyArray<string>): Command => {
   let from: number | undefined
   let to: number | undefined
   let quiet = false
+  let indicators: IndicatorBackendName = "typescript"
 
   let i = 0
   while (i < rest.length) {
@@ -199,6 +224,13 @@ export const parseArgs = (argv: ReadonlyArray<string>): Command => {
       case "--to":
         to = parseTime(flag, takeValue(rest, i, flag))
         break
+      case "--indicators": {
+        const v = takeValue(rest, i, flag)
+        const backend = INDICATOR_BACKENDS.find((b) => b === v)
+        if (backend === undefined) throw new UsageError(`--indicators: expected ${INDICATOR_BACKENDS.join(" or ")}, got ${JSON.stringify(v)}`)
+        indicators = backend
+        break
+      }
       case "--quiet":
         quiet = true
         i += 1
@@ -212,5 +244,18 @@ export const parseArgs = (argv: ReadonlyArray<string>): Command => {
   if (data.length === 0 && simulate.length === 0) throw new UsageError("give --data <file>... or --simulate <SYM>...")
   if (data.length > 0 && simulate.length > 0) throw new UsageError("--data and --simulate cannot be combined")
   if (from !== undefined && to !== undefined && to <= from) throw new UsageError("--to must be after --from")
-  return { _tag: "backtest", data, simulate, bars, seed, format, symbol, strategy, cash, commission, out, badRows, window, from, to, quiet }
+  return { _tag: "backtest", data, simulate, bars, seed, format, symbol, strategy, cash, commission, out, badRows, window, from, to, quiet, indicators }
+}
+
+const parseIndicatorsArgs = (rest: ReadonlyArray<string>): Command => {
+  if (rest.includes("--help") || rest.includes("-h")) return { _tag: "help", topic: "indicators" }
+  let list = false
+  let json = false
+  for (const arg of rest) {
+    if (arg === "--list") list = true
+    else if (arg === "--json") json = true
+    else throw new UsageError(arg.startsWith("--") ? `unknown option ${arg}` : `unexpected argument ${JSON.stringify(arg)}`)
+  }
+  if (!list) throw new UsageError("indicators: give --list")
+  return { _tag: "indicators", json }
 }

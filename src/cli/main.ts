@@ -11,7 +11,8 @@ import { backtest } from "../backtest/run.ts"
 import type { BacktestResult } from "../backtest/result.ts"
 import { renderHtmlReport } from "../report/html.ts"
 import { formatSummaryTable } from "../report/summary.ts"
-import { BACKTEST_HELP, type BacktestCommand, ExitCode, MAIN_HELP, parseArgs, UsageError } from "./args.ts"
+import { defaultParams, formatRegistry, indicatorRegistry } from "../indicators/registry.ts"
+import { BACKTEST_HELP, type BacktestCommand, ExitCode, INDICATORS_HELP, MAIN_HELP, parseArgs, UsageError } from "./args.ts"
 
 /** Where the CLI writes; injectable so tests capture output without a terminal. */
 export interface CliIO {
@@ -79,6 +80,7 @@ export const runBacktestCommand = (cmd: BacktestCommand, io: CliIO): Effect.Effe
       initialCash: cmd.cash,
       commissionRate: cmd.commission,
       windowSize: cmd.window,
+      indicators: cmd.indicators,
       onProgress
     })
     const seconds = (performance.now() - started) / 1000
@@ -105,7 +107,7 @@ export const runBacktestCommand = (cmd: BacktestCommand, io: CliIO): Effect.Effe
     }
     if (result.rejections.length > 0) io.stdout(`${result.rejections.length} action(s) refused; see result.json "rejections".\n`)
     const rate = result.metrics.bars / Math.max(seconds, 1e-9)
-    io.stdout(`Processed ${result.metrics.bars.toLocaleString("en-US")} bars in ${seconds.toFixed(2)} s (${Math.round(rate).toLocaleString("en-US")} bars/s).\n`)
+    io.stdout(`Processed ${result.metrics.bars.toLocaleString("en-US")} bars in ${seconds.toFixed(2)} s (${Math.round(rate).toLocaleString("en-US")} bars/s, ${cmd.indicators} indicators).\n`)
     if (written._tag === "Failure") {
       io.stderr(`trading-engine: cannot write the results to ${outDir}: ${String(written.failure)}\n`)
       return ExitCode.io
@@ -121,6 +123,19 @@ export const runBacktestCommand = (cmd: BacktestCommand, io: CliIO): Effect.Effe
     })
   )
 
+/** The registry as plain data (`indicators --list --json`): everything but the factories, lookback at the defaults. */
+export const registryAsJson = (): Array<Record<string, unknown>> =>
+  indicatorRegistry.map((s) => ({
+    name: s.name,
+    title: s.title,
+    description: s.description,
+    reference: s.reference,
+    inputs: s.inputs,
+    params: s.params,
+    outputs: s.outputs,
+    lookbackAtDefaults: s.lookback(defaultParams(s))
+  }))
+
 /** Runs the CLI with the given arguments; returns the exit code. */
 export const runCli = async (argv: ReadonlyArray<string>, io: CliIO): Promise<number> => {
   let command
@@ -128,14 +143,18 @@ export const runCli = async (argv: ReadonlyArray<string>, io: CliIO): Promise<nu
     command = parseArgs(argv)
   } catch (e) {
     if (e instanceof UsageError) {
-      io.stderr(`trading-engine: ${e.message}\nRun 'trading-engine ${argv[0] === "backtest" ? "backtest " : ""}--help' for usage.\n`)
+      const topic = argv[0] === "backtest" || argv[0] === "indicators" ? `${argv[0]} ` : ""
+      io.stderr(`trading-engine: ${e.message}\nRun 'trading-engine ${topic}--help' for usage.\n`)
       return ExitCode.usage
     }
     throw e
   }
   switch (command._tag) {
     case "help":
-      io.stdout(command.topic === "main" ? MAIN_HELP : BACKTEST_HELP)
+      io.stdout(command.topic === "main" ? MAIN_HELP : command.topic === "backtest" ? BACKTEST_HELP : INDICATORS_HELP)
+      return ExitCode.ok
+    case "indicators":
+      io.stdout(command.json ? toJson(registryAsJson()) + "\n" : formatRegistry())
       return ExitCode.ok
     case "version": {
       const pkg = JSON.parse(await readFile(new URL("../../package.json", import.meta.url), "utf8")) as { version: string }

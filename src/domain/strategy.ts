@@ -10,15 +10,55 @@
 import type { StrategyOutput } from "./action.ts"
 import type { Bar, SymbolName } from "./bar.ts"
 
+/** MACD values of one bar (`indicators.macd(fast, slow, signal)`). */
+export interface MacdValue {
+  /** Fast EMA − slow EMA. */
+  readonly macd: number
+  /** EMA of the MACD line. */
+  readonly signal: number
+  /** `macd − signal`. */
+  readonly histogram: number
+}
+
+/** Bollinger Bands of one bar (`indicators.bbands(period, k)`). */
+export interface BandsValue {
+  readonly upper: number
+  /** The SMA. */
+  readonly middle: number
+  readonly lower: number
+}
+
+/** Slow stochastic of one bar (`indicators.stoch(kPeriod, kSlowing, dPeriod)`). */
+export interface StochValue {
+  /** Slow %K, 0 to 100. */
+  readonly k: number
+  /** %D (SMA of %K), 0 to 100. */
+  readonly d: number
+}
+
 /**
  * What a strategy sees of the indicators: values over bars up to and including the current one, `undefined` during
- * warm-up. Indicators are created on first use; a new one is warmed up from the bars kept in the symbol's window, so
- * a value can be available on the very bar it is first asked for.
+ * warm-up. Indicators are created on first use; a new one is warmed up from the bars kept in the symbol's history, so
+ * a value can be available on the very bar it is first asked for. Parameters follow the registry
+ * (`trading-engine indicators --list`); an invalid one throws a `RangeError` naming the indicator, the parameter and
+ * the value. Omitted MACD, Bollinger and stochastic parameters take the registry defaults (12/26/9, 20/2, 14/3/3).
  */
 export interface IndicatorView {
   sma(period: number): number | undefined
   ema(period: number): number | undefined
+  wma(period: number): number | undefined
+  /** Wilder RSI, 0 to 100. */
   rsi(period: number): number | undefined
+  /** Wilder average true range. */
+  atr(period: number): number | undefined
+  macd(fastPeriod?: number, slowPeriod?: number, signalPeriod?: number): MacdValue | undefined
+  bbands(period?: number, k?: number): BandsValue | undefined
+  stoch(kPeriod?: number, kSlowing?: number, dPeriod?: number): StochValue | undefined
+  /**
+   * Volume-weighted average of the typical price: without `period`, cumulative over the current UTC day (the sums
+   * restart at 00:00 UTC); with `period`, over the last `period` bars.
+   */
+  vwap(period?: number): number | undefined
   /** Highest high over the window; `undefined` when the window is empty. */
   readonly high: number | undefined
   /** Lowest low over the window. */

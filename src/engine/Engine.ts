@@ -1,6 +1,7 @@
 /**
  * The one pipeline. `runEngine` reads bars from `MarketData`, runs the strategy from `Strategy` through the trade
- * machine, fills with `Execution`, and returns the result. Historical and live runs differ only in the Layers
+ * machine (its indicators computed by the `IndicatorEngine` backend, TypeScript by default), fills with `Execution`,
+ * and returns the result. Historical and live runs differ only in the Layers
  * provided: this module imports service interfaces, never adapters.
  *
  * The hot loop is the synchronous {@link EngineCore}; Effects wrap whole chunks of bars (`Stream.runForEachArray`),
@@ -12,6 +13,7 @@ import { Effect, Stream } from "effect"
 import type { MarketDataError } from "../domain/errors.ts"
 import type { BacktestResult } from "../backtest/result.ts"
 import { Execution } from "../execution/Execution.ts"
+import { IndicatorEngine } from "../indicators/IndicatorEngine.ts"
 import { MarketData } from "../market-data/MarketData.ts"
 import { Strategy } from "../strategy/Strategy.ts"
 import { EngineCore, type EngineSettings } from "./core.ts"
@@ -26,8 +28,9 @@ export const runEngine = Effect.fn("Engine.run")(function*(options: RunOptions) 
   const marketData = yield* MarketData
   const strategy = yield* Strategy
   const execution = yield* Execution
+  const indicatorBackend = yield* IndicatorEngine
   const core = yield* Effect.acquireRelease(
-    Effect.sync(() => new EngineCore(strategy.definition, execution.fillModel, options)),
+    Effect.sync(() => new EngineCore(strategy.definition, execution.fillModel, options, indicatorBackend)),
     (core) => Effect.sync(() => core.dispose())
   )
   const onProgress = options.onProgress

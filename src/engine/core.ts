@@ -24,6 +24,7 @@ import { computeMetrics } from "../backtest/metrics.ts"
 import type { DataQualityReport } from "../market-data/MarketData.ts"
 import { Portfolio } from "../portfolio/portfolio.ts"
 import { SymbolIndicators } from "./symbol-indicators.ts"
+import { type IndicatorBackend, typescriptIndicatorBackend } from "../indicators/IndicatorEngine.ts"
 
 /** What to do with a symbol whose strategy failed (threw, broke a limit, returned garbage). */
 export type StrategyErrorPolicy = "manage" | "flatten"
@@ -34,7 +35,7 @@ export interface EngineSettings {
   readonly initialCash: number
   /** Bars covered by `indicators.high/low/range/avg_volume`. Default 20. */
   readonly windowSize?: number | undefined
-  /** Closes kept per symbol to warm up indicators created late. Default 1024. */
+  /** Bars kept per symbol to warm up indicators created late. Default 1024. */
   readonly historySize?: number | undefined
   /** Close open positions at each symbol's last close when the data ends. Default true. */
   readonly closeAtEnd?: boolean | undefined
@@ -100,7 +101,8 @@ export class EngineCore {
   constructor(
     private readonly definition: StrategyDefinition,
     private readonly fills: FillModelConfig,
-    private readonly settings: EngineSettings
+    private readonly settings: EngineSettings,
+    private readonly indicatorBackend: IndicatorBackend = typescriptIndicatorBackend
   ) {
     this.portfolio = new Portfolio(settings.initialCash)
     this.windowSize = settings.windowSize ?? 20
@@ -170,7 +172,7 @@ export class EngineCore {
     const runner: SymbolRunner = {
       symbol: bar.symbol,
       strategy,
-      indicators: new SymbolIndicators(this.windowSize, this.historySize),
+      indicators: new SymbolIndicators(this.windowSize, this.historySize, this.indicatorBackend),
       state: "Watch",
       position: undefined,
       pending: undefined,

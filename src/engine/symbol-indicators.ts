@@ -2,37 +2,63 @@
  * The indicators of one symbol, as a strategy sees them (`IndicatorView`).
  *
  * Indicators are created on first use and updated on every bar after that. A new indicator is warmed up by replaying
- * the closes kept in a bounded history (default 1024 bars), so `indicators.ema(50)` asked for the first time on bar
+ * the bars kept in a bounded history (default 1024 bars), so `indicators.ema(50)` asked for the first time on bar
  * 500 has a value at once, the same value it would have had if it had been asked for since bar 474 or earlier.
  * Only bars up to and including the current one are ever seen.
+ *
+ * The instances come from the run's {@link IndicatorBackend} (TypeScript or OCaml); parameters are checked against
+ * the registry once, when an indicator is created, and a bad one throws a `RangeError` naming it.
  *
  * @module
  */
 import type { Bar } from "../domain/bar.ts"
-import type { IndicatorView } from "../domain/strategy.ts"
-import { Ema, MarketDataWindow, Rsi, Sma } from "../indicators/index.ts"
-
-interface Stepper {
-  update(x: number): number
-  readonly value: number
-}
+import type { BandsValue, IndicatorView, MacdValue, StochValue } from "../domain/strategy.ts"
+import type { BarIndicator, StreamingIndicator } from "../indicators/contract.ts"
+import type { IndicatorBackend } from "../indicators/IndicatorEngine.ts"
+import {
+  atrSpec,
+  bbandsSpec,
+  emaSpec,
+  macdSpec,
+  resolveParams,
+  rsiSpec,
+  type SeriesIndicatorSpec,
+  smaSpec,
+  stochSpec,
+  vwapRollingSpec,
+  vwapSpec,
+  wmaSpec
+} from "../indicators/registry.ts"
+import { MarketDataWindow } from "../indicators/window.ts"
 
 const valueOrUndefined = (v: number): number | undefined => (Number.isNaN(v) ? undefined : v)
 
 /** Per-symbol indicator state fed by the engine, read by the strategy. */
 export class SymbolIndicators implements IndicatorView {
   private readonly window: MarketDataWindow
-  private readonly history: Float64Array
+  private readonly backend: IndicatorBackend
+  /** The last bars, oldest at `historyStart`, to warm up indicators created late. */
+  private readonly history: Array<Bar | undefined>
   private historyStart = 0
   private historyLength = 0
-  private readonly smas = new Map<number, Sma>()
-  private readonly emas = new Map<number, Ema>()
-  private readonly rsis = new Map<number, Rsi>()
-  private readonly active: Array<Stepper> = []
+  /** Close-fed indicators (the common case, kept apart so the hot loop reads `bar.close` once). */
+  private readonly onClose: Array<StreamingIndicator> = []
+  /** Indicators fed with the whole bar. */
+  private readonly onBarList: Array<BarIndicator> = []
+  private readonly smas = new Map<number, StreamingIndicator>()
+  private readonly emas = new Map<number, StreamingIndicator>()
+  private readonly wmas = new Map<number, StreamingIndicator>()
+  private readonly rsis = new Map<number, StreamingIndicator>()
+  private readonly atrs = new Map<number, BarIndicator>()
+  private readonly rollingVwaps = new Map<number, BarIndicator>()
+  private sessionVwap: BarIndicator | undefined = undefined
+  /** MACD, Bollinger and stochastic instances by their parameters joined with commas. */
+  private readonly multi = new Map<string, BarIndicator>()
 
-  constructor(windowSize: number, historySize: number) {
+  constructor(windowSize: number, historySize: number, backend: IndicatorBackend) {
     this.window = new MarketDataWindow(windowSize)
-    this.history = new Float64Array(historySize)
+    this.history = new Array<Bar | undefined>(historySize).fill(undefined)
+    this.backend = backend
   }
 
   /** Feeds one bar: window, history and every indicator created so far. */
@@ -40,48 +66,120 @@ export class SymbolIndicators implements IndicatorView {
     this.window.push(bar)
     const cap = this.history.length
     if (this.historyLength < cap) {
-      this.history[(this.historyStart + this.historyLength) % cap] = bar.close
+      this.history[(this.historyStart + this.historyLength) % cap] = bar
       this.historyLength++
     } else {
-      this.history[this.historyStart] = bar.close
-      this.historyStart = (this.historyStart + 1) % cap
+      this.history[this.historyStart] = bar
+      this.historyStart = this.historyStart + 1 === cap ? 0 : this.historyStart + 1
     }
-    const active = this.active
-    for (let i = 0; i < active.length; i++) active[i]!.update(bar.close)
+    const close = bar.close
+    const onClose = this.onClose
+    for (let i = 0; i < onClose.length; i++) onClose[i]!.update(close)
+    const onBar = this.onBarList
+    for (let i = 0; i < onBar.length; i++) onBar[i]!.updateBar(bar)
   }
 
-  private warm<T extends Stepper>(indicator: T): T {
+  /** The kept bars, oldest first. */
+  private replay(each: (bar: Bar) => void): void {
     const cap = this.history.length
-    for (let i = 0; i < this.historyLength; i++) indicator.update(this.history[(this.historyStart + i) % cap]!)
-    this.active.push(indicator)
-    return indicator
+    for (let i = 0; i < this.historyLength; i++) each(this.history[(this.historyStart + i) % cap]!)
+  }
+
+  private closeSeries(cache: Map<number, StreamingIndicator>, spec: SeriesIndicatorSpec, period: number): number | undefined {
+    let s = cache.get(period)
+    if (s === undefined) {
+      const created = this.backend.series(spec, resolveParams(spec, { period }))
+      this.replay((bar) => created.update(bar.close))
+      this.onClose.push(created)
+      cache.set(period, created)
+      s = created
+    }
+    return valueOrUndefined(s.value)
+  }
+
+  /** Creates a bar-fed indicator, warms it up from the history and registers it. */
+  private addBarIndicator(make: () => BarIndicator): BarIndicator {
+    const created = make()
+    this.replay((bar) => created.updateBar(bar))
+    this.onBarList.push(created)
+    return created
+  }
+
+  private multiIndicator(key: string, make: () => BarIndicator): BarIndicator {
+    let ind = this.multi.get(key)
+    if (ind === undefined) {
+      ind = this.addBarIndicator(make)
+      this.multi.set(key, ind)
+    }
+    return ind
   }
 
   sma(period: number): number | undefined {
-    let s = this.smas.get(period)
-    if (s === undefined) {
-      s = this.warm(new Sma(period))
-      this.smas.set(period, s)
-    }
-    return valueOrUndefined(s.value)
+    return this.closeSeries(this.smas, smaSpec, period)
   }
 
   ema(period: number): number | undefined {
-    let s = this.emas.get(period)
-    if (s === undefined) {
-      s = this.warm(new Ema(period))
-      this.emas.set(period, s)
-    }
-    return valueOrUndefined(s.value)
+    return this.closeSeries(this.emas, emaSpec, period)
+  }
+
+  wma(period: number): number | undefined {
+    return this.closeSeries(this.wmas, wmaSpec, period)
   }
 
   rsi(period: number): number | undefined {
-    let s = this.rsis.get(period)
-    if (s === undefined) {
-      s = this.warm(new Rsi(period))
-      this.rsis.set(period, s)
+    return this.closeSeries(this.rsis, rsiSpec, period)
+  }
+
+  atr(period: number): number | undefined {
+    let a = this.atrs.get(period)
+    if (a === undefined) {
+      const params = resolveParams(atrSpec, { period })
+      a = this.addBarIndicator(() => this.backend.bar(atrSpec, params))
+      this.atrs.set(period, a)
     }
-    return valueOrUndefined(s.value)
+    return valueOrUndefined(a.value)
+  }
+
+  macd(fastPeriod?: number, slowPeriod?: number, signalPeriod?: number): MacdValue | undefined {
+    const m = this.multiIndicator(`macd,${fastPeriod},${slowPeriod},${signalPeriod}`, () =>
+      this.backend.bar(macdSpec, resolveParams(macdSpec, { fastPeriod, slowPeriod, signalPeriod })))
+    const macd = m.value
+    if (Number.isNaN(macd)) return undefined
+    return { macd, signal: m.output(1), histogram: m.output(2) }
+  }
+
+  bbands(period?: number, k?: number): BandsValue | undefined {
+    const b = this.multiIndicator(`bbands,${period},${k}`, () =>
+      this.backend.bar(bbandsSpec, resolveParams(bbandsSpec, { period, k })))
+    const middle = b.value
+    if (Number.isNaN(middle)) return undefined
+    return { upper: b.output(1), middle, lower: b.output(2) }
+  }
+
+  stoch(kPeriod?: number, kSlowing?: number, dPeriod?: number): StochValue | undefined {
+    const s = this.multiIndicator(`stoch,${kPeriod},${kSlowing},${dPeriod}`, () =>
+      this.backend.bar(stochSpec, resolveParams(stochSpec, { kPeriod, kSlowing, dPeriod })))
+    const k = s.value
+    if (Number.isNaN(k)) return undefined
+    return { k, d: s.output(1) }
+  }
+
+  vwap(period?: number): number | undefined {
+    if (period === undefined) {
+      let v = this.sessionVwap
+      if (v === undefined) {
+        const params = resolveParams(vwapSpec)
+        v = this.sessionVwap = this.addBarIndicator(() => this.backend.bar(vwapSpec, params))
+      }
+      return valueOrUndefined(v.value)
+    }
+    let r = this.rollingVwaps.get(period)
+    if (r === undefined) {
+      const params = resolveParams(vwapRollingSpec, { period })
+      r = this.addBarIndicator(() => this.backend.bar(vwapRollingSpec, params))
+      this.rollingVwaps.set(period, r)
+    }
+    return valueOrUndefined(r.value)
   }
 
   get high(): number | undefined {

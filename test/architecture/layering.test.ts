@@ -134,6 +134,7 @@ const ENGINE_BACKTEST_EXCEPTIONS: ReadonlyArray<string> = ["backtest/result.ts",
 
 /** Adapter modules: concrete sources, loaders and Layers, plus the barrels that re-export them. */
 const isAdapter = (file: string): boolean =>
+  file.startsWith("indicators/ocaml/") ||
   (file.startsWith("market-data/") && file !== "market-data/MarketData.ts") ||
   file.startsWith("strategy/lua/") ||
   file === "strategy/index.ts" ||
@@ -149,9 +150,12 @@ const TRANSITIVE_EXCEPTIONS: ReadonlyArray<readonly [string, string]> = [["strat
 /** The only places that choose concrete Layers. */
 const isLayerChooser = (file: string): boolean => file.startsWith("cli/") || file === "backtest/run.ts" || file === "index.ts"
 /** The modules that define the Layers (and so name them). */
-const LAYER_DEFINERS = ["market-data/layers.ts", "market-data/MarketData.ts", "strategy/Strategy.ts", "execution/Execution.ts"]
+const LAYER_DEFINERS = [
+  "market-data/layers.ts", "market-data/MarketData.ts", "strategy/Strategy.ts", "execution/Execution.ts",
+  "indicators/IndicatorEngine.ts", "indicators/ocaml/backend.ts"
+]
 /** Code that builds or picks a concrete Layer of one of the three services. */
-const CHOOSES_LAYER = /\b(?:csvMarketData|simulatedMarketData|queueMarketData)\s*\(|\b(?:MarketData|Strategy|Execution)\.layer\w*\b|Layer\.(?:succeed|effect|sync)\(\s*(?:MarketData|Strategy|Execution)\b/
+const CHOOSES_LAYER = /\b(?:csvMarketData|simulatedMarketData|queueMarketData|indicatorEngineLayer)\s*\(|\bocamlIndicatorEngine\b|\b(?:MarketData|Strategy|Execution)\.layer\w*\b|Layer\.(?:succeed|effect|sync)\(\s*(?:MarketData|Strategy|Execution|IndicatorEngine)\b/
 /** Modules whose import means access to the concrete Layer constructors. */
 const LAYER_MODULES = ["market-data/layers.ts", "market-data/index.ts"]
 

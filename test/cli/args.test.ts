@@ -15,16 +15,18 @@ describe("CLI arguments", () => {
   it("parses a full backtest command with several data files", () => {
     expect(parseArgs([
       "backtest", "--data", "a.csv", "b.csv", "--format", "binance", "--strategy", "s.lua",
-      "--cash", "5000", "--commission", "0.1%", "--out", "o", "--bad-rows", "skip", "--window", "50", "--quiet"
+      "--cash", "5000", "--commission", "0.1%", "--out", "o", "--bad-rows", "skip", "--window", "50", "--quiet",
+      "--indicators", "ocaml"
     ])).toEqual({
       _tag: "backtest", data: ["a.csv", "b.csv"], simulate: [], bars: 5000, seed: 42, format: "binance", symbol: undefined,
-      strategy: "s.lua", cash: 5000, commission: 0.001, out: "o", badRows: "skip", window: 50, from: undefined, to: undefined, quiet: true
+      strategy: "s.lua", cash: 5000, commission: 0.001, out: "o", badRows: "skip", window: 50, from: undefined, to: undefined, quiet: true,
+      indicators: "ocaml"
     })
   })
 
   it("defaults", () => {
     const cmd = parseArgs(["backtest", "--data", "a.csv", "--strategy", "s.lua"])
-    expect(cmd).toMatchObject({ format: "auto", cash: 10_000, commission: 0.001, badRows: "fail", window: 20, quiet: false })
+    expect(cmd).toMatchObject({ format: "auto", cash: 10_000, commission: 0.001, badRows: "fail", window: 20, quiet: false, indicators: "typescript" })
   })
 
   it("date range in UTC", () => {
@@ -32,6 +34,12 @@ describe("CLI arguments", () => {
     expect(cmd).toMatchObject({ from: Date.UTC(2022, 0, 1), to: Date.UTC(2023, 2, 31, 12) })
     expect(usage(["backtest", "--data", "a.csv", "--strategy", "s.lua", "--from", "2022-02-30"])).toBe('--from: expected a UTC date such as 2022-01-01 or 2022-01-01T12:00, got "2022-02-30"')
     expect(usage(["backtest", "--data", "a.csv", "--strategy", "s.lua", "--from", "2022-02-01", "--to", "2022-01-01"])).toBe("--to must be after --from")
+  })
+
+  it("indicators --list [--json]", () => {
+    expect(parseArgs(["indicators", "--list"])).toEqual({ _tag: "indicators", json: false })
+    expect(parseArgs(["indicators", "--list", "--json"])).toEqual({ _tag: "indicators", json: true })
+    expect(parseArgs(["indicators", "--help"])).toEqual({ _tag: "help", topic: "indicators" })
   })
 
   it("help and version", () => {
@@ -50,7 +58,10 @@ describe("CLI arguments", () => {
   })
 
   it("clear messages for bad arguments", () => {
-    expect(usage(["trade"])).toBe('unknown command "trade" (expected: backtest)')
+    expect(usage(["trade"])).toBe('unknown command "trade" (expected: backtest or indicators)')
+    expect(usage(["backtest", "--data", "a.csv", "--strategy", "s.lua", "--indicators", "rust"])).toBe('--indicators: expected typescript or ocaml, got "rust"')
+    expect(usage(["indicators"])).toBe("indicators: give --list")
+    expect(usage(["indicators", "--list", "--all"])).toBe("unknown option --all")
     expect(usage(["backtest", "--data", "a.csv"])).toBe("--strategy <file.lua> is required")
     expect(usage(["backtest", "--strategy", "s.lua"])).toBe("give --data <file>... or --simulate <SYM>...")
     expect(usage(["backtest", "--data", "--strategy", "s.lua"])).toBe("--data needs at least one value")

@@ -16,6 +16,7 @@ import * as os from "node:os"
 import * as path from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import type { BacktestResult } from "../../src/backtest/result.ts"
+import { indicatorRegistry } from "../../src/indicators/registry.ts"
 import { dataFile, repoFile } from "../support/data.ts"
 import { BTC_6COL_GAPS } from "../support/btc-gaps.ts"
 
@@ -225,6 +226,38 @@ describe("trading-engine CLI: real data", () => {
     const suspects = r.quality.symbols[0]!.suspectBars
     expect(suspects.map((s) => [s.timestamp, path.basename(s.file), s.line])).toEqual([[1679659200000, "ETHUSDT-1h-2023-03.csv", 565]])
     assertConsistent(r)
+  })
+})
+
+describe("trading-engine indicators --list", () => {
+  it("prints the registry: every indicator with its inputs, parameter defaults, outputs and lookback", async () => {
+    const run = await cli("indicators", "--list")
+    expect(run.status, show(run)).toBe(0)
+    expect(run.stderr).toBe("")
+    const lines = run.stdout.trimEnd().split("\n")
+    expect(lines[0]).toMatch(/^name\s+inputs\s+parameters \(defaults\)\s+outputs\s+lookback\s+title$/)
+    const rows = new Map(lines.slice(2).map((l) => [l.split(/\s+/)[0]!, l]))
+    expect([...rows.keys()].sort()).toEqual(indicatorRegistry.map((s) => s.name).sort())
+    expect(rows.get("macd")).toMatch(/^macd\s+close\s+fastPeriod=12 slowPeriod=26 signalPeriod=9\s+macd,signal,histogram\s+33\s+/)
+    expect(rows.get("stoch")).toMatch(/^stoch\s+high,low,close\s+kPeriod=14 kSlowing=3 dPeriod=3\s+k,d\s+17\s+/)
+    expect(rows.get("rsi")).toMatch(/^rsi\s+close\s+period=14\s+value\s+14\s+/)
+  })
+
+  it("--json gives the parameter bounds too", async () => {
+    const run = await cli("indicators", "--list", "--json")
+    expect(run.status, show(run)).toBe(0)
+    const list = JSON.parse(run.stdout) as Array<{ name: string; params: Array<{ name: string; min: number; max: number }>; lookbackAtDefaults: number }>
+    const bb = list.find((e) => e.name === "bbands")!
+    expect(bb.params.map((p) => p.name)).toEqual(["period", "k"])
+    expect(bb.lookbackAtDefaults).toBe(19)
+    expect(list.find((e) => e.name === "sma")!.params[0]).toMatchObject({ min: 1, max: 100_000 })
+  })
+
+  it("without --list is a usage error (exit 2)", async () => {
+    const run = await cli("indicators")
+    expect(run.status, show(run)).toBe(2)
+    expect(run.stderr).toContain("indicators: give --list")
+    expect(run.stderr).toContain("trading-engine indicators --help")
   })
 })
 

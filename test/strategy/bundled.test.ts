@@ -7,7 +7,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
 import { loadLuaStrategy } from "../../src/strategy/lua/host.ts"
 import { repoFile } from "../support/data.ts"
-import { drive, NaiveIndicators, SYM, syntheticBars } from "./support.ts"
+import { drive, EngineIndicators, SYM, syntheticBars } from "./support.ts"
 
 const dir = repoFile("strategies")
 const files = fs.readdirSync(dir).filter((f) => f.endsWith(".lua")).sort()
@@ -15,7 +15,7 @@ const bars = syntheticBars(600)
 
 describe("bundled strategies", () => {
   it("are the expected set", () => {
-    for (const f of ["ema_crossover.lua", "range_breakout.lua", "rsi_mean_reversion.lua", "template.lua"]) assert.include(files, f)
+    for (const f of ["bollinger_reversion.lua", "ema_crossover.lua", "macd_trend.lua", "range_breakout.lua", "rsi_mean_reversion.lua", "template.lua"]) assert.include(files, f)
   })
 
   it.effect.each(files)("%s loads and runs 600 bars on both paths with the same decisions", (file) =>
@@ -25,8 +25,8 @@ describe("bundled strategies", () => {
       assert.strictEqual(fast.name, file.replace(/\.lua$/, ""))
       const a = fast.instantiate(SYM)
       const b = portable.instantiate(SYM)
-      const eventsFast = drive(a, bars, new NaiveIndicators(20))
-      const eventsPortable = drive(b, bars, new NaiveIndicators(20))
+      const eventsFast = drive(a, bars, new EngineIndicators(20))
+      const eventsPortable = drive(b, bars, new EngineIndicators(20))
       assert.deepStrictEqual(eventsFast, eventsPortable)
       assert.deepStrictEqual(a.snapshotContext(), b.snapshotContext())
       a.dispose()
@@ -36,7 +36,7 @@ describe("bundled strategies", () => {
   const trades = (file: string) =>
     Effect.gen(function*() {
       const def = yield* loadLuaStrategy(`${dir}/${file}`)
-      const events = drive(def.instantiate(SYM), bars, new NaiveIndicators(20))
+      const events = drive(def.instantiate(SYM), bars, new EngineIndicators(20))
       return events
     })
 

@@ -144,6 +144,61 @@ describe.each([
       expect(e.detail).toContain(message)
       expect(e.line).toBe(5)
     })
+    it("wma, atr, vwap, macd, bbands and stoch reach the view with their arguments; tables for several outputs", () => {
+      const calls: Array<string> = []
+      const view = fakeView({
+        wma: (n) => n * 2,
+        atr: (n) => n / 2,
+        vwap: (n) => (calls.push(`vwap(${n})`), n === undefined ? 101.5 : n + 0.25),
+        macd: (a, b, c) => (calls.push(`macd(${a},${b},${c})`), { macd: 1.5, signal: 1, histogram: 0.5 }),
+        bbands: (n, k) => (calls.push(`bbands(${n},${k})`), { upper: 110, middle: 100, lower: 90 }),
+        stoch: (a, b, c) => (calls.push(`stoch(${a},${b},${c})`), { k: 25, d: 30 })
+      })
+      const f = fieldsOf(detect(`return {
+        wma = indicators.wma(10), atr = indicators.atr(14), session = indicators.vwap(), rolling = indicators.vwap(24),
+        macd = indicators.macd(12, 26, 9), bands = indicators.bbands(20, 2.5), st = indicators.stoch(14, 3, 3),
+        defaults = { indicators.macd(), indicators.bbands(), indicators.stoch(5) } }`, view))
+      expect(f).toEqual({
+        wma: 20, atr: 7, session: 101.5, rolling: 24.25,
+        macd: { macd: 1.5, signal: 1, histogram: 0.5 }, bands: { upper: 110, middle: 100, lower: 90 }, st: { k: 25, d: 30 },
+        defaults: [{ macd: 1.5, signal: 1, histogram: 0.5 }, { upper: 110, middle: 100, lower: 90 }, { k: 25, d: 30 }]
+      })
+      expect(calls).toEqual([
+        "vwap(undefined)", "vwap(24)", "macd(12,26,9)", "bbands(20,2.5)", "stoch(14,3,3)",
+        "macd(undefined,undefined,undefined)", "bbands(undefined,undefined)", "stoch(5,undefined,undefined)"
+      ])
+    })
+    it("several-output indicators are nil during warm-up", () => {
+      const f = fieldsOf(detect(`return { m = indicators.macd() == nil, b = indicators.bbands() == nil, s = indicators.stoch() == nil,
+        v = indicators.vwap() == nil, w = indicators.wma(3) == nil, a = indicators.atr(3) == nil }`))
+      expect(f).toEqual({ m: true, b: true, s: true, v: true, w: true, a: true })
+    })
+    it.each([
+      ["indicators.wma(0)", "indicators.wma: period must be a positive integer, got 0"],
+      ["indicators.atr(-1)", "indicators.atr: period must be a positive integer, got -1"],
+      ["indicators.vwap(0)", "indicators.vwap: period must be nil (session VWAP) or a positive integer, got 0"],
+      ["indicators.vwap('24')", "indicators.vwap: period must be nil (session VWAP) or a positive integer, got string \"24\""],
+      ["indicators.macd('12')", "indicators.macd: fastPeriod (argument 1) must be a number or nil, got string \"12\""],
+      ["indicators.bbands(20, true)", "indicators.bbands: k (argument 2) must be a number or nil, got boolean"],
+      ["indicators.stoch(14, 3, 3, 1)", "indicators.stoch: takes at most 3 arguments (kPeriod, kSlowing, dPeriod), got 4"],
+      ["indicators:macd(12, 26, 9)", "not indicators:macd(...)"]
+    ])("%s is a runtime error with a clear message", (expr, message) => {
+      const e = thrown(() => detect(`local v = ${expr}`))
+      expect(e.kind).toBe("runtime")
+      expect(e.detail).toContain(message)
+      expect(e.line).toBe(5)
+    })
+    it("a parameter the registry refuses (a RangeError from the view) is a Lua error at the calling line", () => {
+      const view = fakeView({
+        macd: () => {
+          throw new RangeError("MACD: fastPeriod must be less than slowPeriod, got fastPeriod 26 and slowPeriod 12")
+        }
+      })
+      const e = thrown(() => detect("local m = indicators.macd(26, 12, 9)", view))
+      expect(e.kind).toBe("runtime")
+      expect(e.detail).toContain("indicators.macd: fastPeriod must be less than slowPeriod, got fastPeriod 26 and slowPeriod 12")
+      expect(e.line).toBe(5)
+    })
     it("accepts an integral float period", () => {
       expect(fieldsOf(detect("return { v = indicators.ema(12.0) }", fakeView({ ema: (n) => n })))).toEqual({ v: 12 })
     })

@@ -85,7 +85,7 @@ const assertConsistent = (r: BacktestResult): void => {
 describe("bundled strategies on real data (ETHUSDT 1h, 2022-01 → 2023-03)", () => {
   it("the data and the strategies are there", () => {
     assert.strictEqual(ethFiles.length, 15)
-    assert.deepStrictEqual(strategies, ["ema_crossover.lua", "range_breakout.lua", "rsi_mean_reversion.lua"])
+    assert.deepStrictEqual(strategies, ["bollinger_reversion.lua", "ema_crossover.lua", "macd_trend.lua", "range_breakout.lua", "rsi_mean_reversion.lua"])
   })
 
   it.effect.each(strategies)("%s runs without failures, trades, and its result is consistent", (file) =>

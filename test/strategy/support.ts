@@ -5,6 +5,8 @@
 import type { Action, StrategyOutput } from "../../src/domain/action.ts"
 import { makeBar, SymbolName, type Bar, type BarFields } from "../../src/domain/bar.ts"
 import type { IndicatorView, StrategyInstance } from "../../src/domain/strategy.ts"
+import { SymbolIndicators } from "../../src/engine/symbol-indicators.ts"
+import { typescriptIndicatorBackend } from "../../src/indicators/IndicatorEngine.ts"
 
 export const SYM = SymbolName("BTCUSDT")
 
@@ -13,18 +15,16 @@ export const mkBar = (f: Partial<BarFields> = {}): Bar =>
   makeBar({ symbol: SYM, timestamp: 1.7e12, open: 100, high: 101, low: 99, close: 100.5, volume: 10, ...f })
 
 /** An IndicatorView whose values are given (everything else undefined, as during warm-up). */
-export const fakeView = (v: Partial<{
-  sma: (n: number) => number | undefined
-  ema: (n: number) => number | undefined
-  rsi: (n: number) => number | undefined
-  high: number
-  low: number
-  range: number
-  avgVolume: number
-}> = {}): IndicatorView => ({
+export const fakeView = (v: Partial<{ -readonly [K in keyof IndicatorView]: IndicatorView[K] }> = {}): IndicatorView => ({
   sma: v.sma ?? (() => undefined),
   ema: v.ema ?? (() => undefined),
+  wma: v.wma ?? (() => undefined),
   rsi: v.rsi ?? (() => undefined),
+  atr: v.atr ?? (() => undefined),
+  macd: v.macd ?? (() => undefined),
+  bbands: v.bbands ?? (() => undefined),
+  stoch: v.stoch ?? (() => undefined),
+  vwap: v.vwap ?? (() => undefined),
   high: v.high,
   low: v.low,
   range: v.range,
@@ -117,6 +117,25 @@ export class NaiveIndicators implements IndicatorView {
     for (let i = n; i < c.length; i++) e = c[i]! * k + e * (1 - k)
     return e
   }
+  // Not modelled here: a strategy under test that asks for them fails loudly instead of seeing a silent warm-up.
+  wma(): never {
+    throw new Error("NaiveIndicators: wma is not modelled")
+  }
+  atr(): never {
+    throw new Error("NaiveIndicators: atr is not modelled")
+  }
+  macd(): never {
+    throw new Error("NaiveIndicators: macd is not modelled")
+  }
+  bbands(): never {
+    throw new Error("NaiveIndicators: bbands is not modelled")
+  }
+  stoch(): never {
+    throw new Error("NaiveIndicators: stoch is not modelled")
+  }
+  vwap(): never {
+    throw new Error("NaiveIndicators: vwap is not modelled")
+  }
   rsi(n: number): number | undefined {
     const c = this.closes
     if (c.length <= n) return undefined
@@ -163,7 +182,20 @@ export interface DriveEvent {
  * A minimal trade machine for strategy tests: entries fill at the next bar's open; stop loss and take profit are
  * checked on each bar's low/high; opportunities are merged into the context. Returns the event log.
  */
-export const drive = (instance: StrategyInstance, bars: ReadonlyArray<Bar>, view: NaiveIndicators): Array<DriveEvent> => {
+/** An IndicatorView the driver feeds bar by bar. */
+export type PushedView = IndicatorView & { push(bar: Bar): void }
+
+/** The engine's own per-symbol indicators (TypeScript backend), fed by {@link drive}. */
+export class EngineIndicators extends SymbolIndicators {
+  constructor(window = 20) {
+    super(window, 1024, typescriptIndicatorBackend)
+  }
+  push(bar: Bar): void {
+    this.onBar(bar)
+  }
+}
+
+export const drive = (instance: StrategyInstance, bars: ReadonlyArray<Bar>, view: PushedView): Array<DriveEvent> => {
   const events: Array<DriveEvent> = []
   let state: DriveEvent["state"] = "Watch"
   let pending: Action | undefined

@@ -43,6 +43,7 @@ const {
   lua_checkstack,
   lua_close,
   lua_concat,
+  lua_createtable,
   lua_error,
   lua_gettop,
   lua_pcall,
@@ -55,6 +56,7 @@ const {
   lua_pushvalue,
   lua_rawset,
   lua_replace,
+  lua_setfield,
   lua_setglobal,
   lua_sethook,
   lua_settop,
@@ -187,6 +189,28 @@ const describeReturn = (L: LuaState, idx: number): string => {
 
 type PeriodReader = (view: IndicatorView, period: number) => number | undefined
 
+/**
+ * Reads an indicator; a `RangeError` (a parameter the registry refuses, such as a period above 100000 or MACD's fast
+ * period not below the slow one) becomes a Lua error at the caller's line, naming `indicators.<name>`.
+ */
+const readIndicator = <A>(L: LuaState, name: string, read: () => A): A => {
+  try {
+    return read()
+  } catch (e) {
+    // The registry's messages start with the indicator's own name ("MACD: …", "sma: …"): name the Lua function instead.
+    if (e instanceof RangeError) return raise(L, `indicators.${name}: ${e.message.replace(/^[\w ]+: /, "")}`)
+    throw e
+  }
+}
+
+// Argument names (as in the registry) and output fields of the indicators that return a table.
+const MACD_ARGS = ["fastPeriod", "slowPeriod", "signalPeriod"]
+const MACD_FIELDS = ["macd", "signal", "histogram"].map((f) => to_luastring(f))
+const BBANDS_ARGS = ["period", "k"]
+const BBANDS_FIELDS = ["upper", "middle", "lower"].map((f) => to_luastring(f))
+const STOCH_ARGS = ["kPeriod", "kSlowing", "dPeriod"]
+const STOCH_FIELDS = ["k", "d"].map((f) => to_luastring(f))
+
 /** The window statistics of `indicators`, in the order `windowIndex` tests them. */
 const WINDOW_NAMES = ["high", "low", "range", "avg_volume"] as const
 const WINDOW_FIELDS = WINDOW_NAMES.map((n) => to_luastring(n))
@@ -267,12 +291,28 @@ class LuaStrategyInstance implements StrategyInstance {
     if (luaL_loadbufferx(L, PRELUDE_BYTES, PRELUDE_BYTES.length, PRELUDE_NAME, TEXT_MODE) !== LUA_OK) {
       throw new StrategyError({ kind: "load", script: this.script, detail: `host prelude failed to load: ${lua_tojsstring(L, -1)}` })
     }
+    // The order of the prelude's arguments (see PRELUDE_SOURCE).
     lua_pushjsfunction(L, this.periodFunction("sma", (v, n) => v.sma(n)))
     lua_pushjsfunction(L, this.periodFunction("ema", (v, n) => v.ema(n)))
+    lua_pushjsfunction(L, this.periodFunction("wma", (v, n) => v.wma(n)))
     lua_pushjsfunction(L, this.periodFunction("rsi", (v, n) => v.rsi(n)))
+    lua_pushjsfunction(L, this.periodFunction("atr", (v, n) => v.atr(n)))
+    lua_pushjsfunction(L, this.vwapFunction())
+    lua_pushjsfunction(L, this.recordFunction("macd", MACD_ARGS, MACD_FIELDS, (v, a) => {
+      const m = v.macd(a[0], a[1], a[2])
+      return m === undefined ? undefined : [m.macd, m.signal, m.histogram]
+    }))
+    lua_pushjsfunction(L, this.recordFunction("bbands", BBANDS_ARGS, BBANDS_FIELDS, (v, a) => {
+      const b = v.bbands(a[0], a[1])
+      return b === undefined ? undefined : [b.upper, b.middle, b.lower]
+    }))
+    lua_pushjsfunction(L, this.recordFunction("stoch", STOCH_ARGS, STOCH_FIELDS, (v, a) => {
+      const st = v.stoch(a[0], a[1], a[2])
+      return st === undefined ? undefined : [st.k, st.d]
+    }))
     lua_pushjsfunction(L, this.windowIndex())
     lua_pushstring(L, to_luastring(symbol))
-    this.protectedCall(L, 5, 6) // → BIND, CTX, SETPOS, MD, IND, STEPPER
+    this.protectedCall(L, 11, 6) // → BIND, CTX, SETPOS, MD, IND, STEPPER
 
     const chunkname = to_luastring("@" + this.script)
     const status = luaL_loadbufferx(L, source, source.length, chunkname, TEXT_MODE)
@@ -354,9 +394,73 @@ class LuaStrategyInstance implements StrategyInstance {
         const hint = lua_type(L, 1) === LUA_TTABLE ? ` (call it as indicators.${name}(n), not indicators:${name}(n))` : ""
         return raise(L, `indicators.${name}: period must be a positive integer, got ${describeArg(L, 1)}${hint}`)
       }
-      const v = read(view, n)
+      const v = readIndicator(L, name, () => read(view, n))
       if (v === undefined) lua_pushnil(L)
       else lua_pushnumber(L, v)
+      return 1
+    }
+  }
+
+  /** `indicators.vwap()` (session VWAP) and `indicators.vwap(n)` (rolling over n bars). */
+  private vwapFunction(): LuaJsFunction {
+    return (L) => {
+      const view = this.view
+      if (view === undefined) return raise(L, "indicators.vwap: indicators are only available during a strategy call")
+      let v: number | undefined
+      if (lua_type(L, 1) <= LUA_TNIL) {
+        v = readIndicator(L, "vwap", () => view.vwap())
+      } else {
+        const n = lua_type(L, 1) === LUA_TNUMBER ? lua_tonumber(L, 1) : NaN
+        if (!Number.isInteger(n) || n <= 0) {
+          const hint = lua_type(L, 1) === LUA_TTABLE ? " (call it as indicators.vwap(n), not indicators:vwap(n))" : ""
+          return raise(L, `indicators.vwap: period must be nil (session VWAP) or a positive integer, got ${describeArg(L, 1)}${hint}`)
+        }
+        v = readIndicator(L, "vwap", () => view.vwap(n))
+      }
+      if (v === undefined) lua_pushnil(L)
+      else lua_pushnumber(L, v)
+      return 1
+    }
+  }
+
+  /**
+   * `indicators.<name>(a, b, …)` for indicators with several outputs: each argument is nil (the registry default)
+   * or a number; returns a new table of the outputs, or nil during warm-up.
+   */
+  private recordFunction(
+    name: string,
+    argNames: ReadonlyArray<string>,
+    fields: ReadonlyArray<LuaString>,
+    read: (view: IndicatorView, args: ReadonlyArray<number | undefined>) => ReadonlyArray<number> | undefined
+  ): LuaJsFunction {
+    return (L) => {
+      const view = this.view
+      if (view === undefined) return raise(L, `indicators.${name}: indicators are only available during a strategy call`)
+      const args: Array<number | undefined> = []
+      for (let i = 0; i < argNames.length; i++) {
+        const t = lua_type(L, i + 1)
+        if (t <= LUA_TNIL) {
+          args.push(undefined)
+        } else if (t === LUA_TNUMBER) {
+          args.push(lua_tonumber(L, i + 1))
+        } else {
+          const hint = i === 0 && t === LUA_TTABLE ? ` (call it as indicators.${name}(...), not indicators:${name}(...))` : ""
+          return raise(L, `indicators.${name}: ${argNames[i]} (argument ${i + 1}) must be a number or nil, got ${describeArg(L, i + 1)}${hint}`)
+        }
+      }
+      if (lua_gettop(L) > argNames.length) {
+        return raise(L, `indicators.${name}: takes at most ${argNames.length} arguments (${argNames.join(", ")}), got ${lua_gettop(L)}`)
+      }
+      const values = readIndicator(L, name, () => read(view, args))
+      if (values === undefined) {
+        lua_pushnil(L)
+        return 1
+      }
+      lua_createtable(L, 0, fields.length)
+      for (let i = 0; i < fields.length; i++) {
+        lua_pushnumber(L, values[i]!)
+        lua_setfield(L, -2, fields[i]!)
+      }
       return 1
     }
   }

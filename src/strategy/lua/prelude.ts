@@ -16,8 +16,9 @@
 export const PRELUDE_CHUNKNAME = "=(host)"
 
 /**
- * The prelude source. Arguments (`...`): the JS functions `sma`, `ema`, `rsi`, the JS `__index` of the window
- * statistics (`high`, `low`, `range`, `avg_volume`), then the symbol string. Returns `bind`, `context`, `set_position`, `market_data`, `indicators`,
+ * The prelude source. Arguments (`...`): the JS functions `sma`, `ema`, `wma`, `rsi`, `atr`, `vwap`, `macd`,
+ * `bbands`, `stoch`, the JS `__index` of the window statistics (`high`, `low`, `range`, `avg_volume`), then the
+ * symbol string. Returns `bind`, `context`, `set_position`, `market_data`, `indicators`,
  * `stepper`:
  * - `bind()` (called after the user script ran) returns the user's `detect_opportunity`, `filter_commitment`,
  *   `manage_position`, or `nil, "<missing names>"`;
@@ -28,7 +29,7 @@ export const PRELUDE_CHUNKNAME = "=(host)"
  *   (`side` 1 = long, -1 = short; `nil` clears it).
  */
 export const PRELUDE_SOURCE = `
-local sma_fn, ema_fn, rsi_fn, window_index, symbol = ...
+local sma_fn, ema_fn, wma_fn, rsi_fn, atr_fn, vwap_fn, macd_fn, bbands_fn, stoch_fn, window_index, symbol = ...
 local G = _G
 local type, rawget, select, setmetatable, tostring, error = type, rawget, select, setmetatable, tostring, error
 local concat = table.concat
@@ -50,7 +51,10 @@ local context = {}
 
 -- Window statistics (high, low, range, avg_volume) are read lazily by a JS __index: only the fields a script
 -- touches cost a call, and one call (no Lua frame in between).
-local indicators = setmetatable({ sma = sma_fn, ema = ema_fn, rsi = rsi_fn }, {
+local indicators = setmetatable({
+  sma = sma_fn, ema = ema_fn, wma = wma_fn, rsi = rsi_fn, atr = atr_fn, vwap = vwap_fn,
+  macd = macd_fn, bbands = bbands_fn, stoch = stoch_fn,
+}, {
   __index = window_index,
   __newindex = function(_, k)
     error("indicators is read-only (tried to set '" .. tostring(k) .. "')", 2)

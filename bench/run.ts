@@ -6,7 +6,10 @@
  *   commission (no engine, no strategy interface): the physical floor;
  * - (a) the engine with the TypeScript EMA-crossover strategy (`strategies/ema_crossover.ts`);
  * - (b) the engine with the Lua EMA-crossover strategy (`strategies/ema_crossover.lua`) on fengari;
- * - (c) (a) again including bar generation by the simulated `MarketData` Layer.
+ * - (c) (a) again including bar generation by the simulated `MarketData` Layer;
+ * - (d) (a) with the OCaml indicator backend (js_of_ocaml build) instead of the TypeScript classes;
+ * - (e) a TypeScript strategy that reads ten indicators every bar (SMA, EMA, WMA, RSI, ATR, MACD, BBANDS, STOCH,
+ *   session and rolling VWAP) and never trades, so the indicator work dominates; (f) the same on the OCaml backend.
  *
  * Each case runs `--runs` times (default 3) and the best run is reported (the machine is shared and noisy).
  * Prints a Markdown table; paste it into BENCHMARKS.md with the machine description it prints.
@@ -17,7 +20,10 @@ import { Effect, Layer, Stream } from "effect"
 import * as os from "node:os"
 import { emaCrossover } from "../strategies/ema_crossover.ts"
 import type { Bar } from "../src/domain/bar.ts"
-import type { StrategyDefinition } from "../src/domain/strategy.ts"
+import type { IndicatorView, StrategyDefinition } from "../src/domain/strategy.ts"
+import { indicatorEngineLayer } from "../src/backtest/run.ts"
+import type { IndicatorBackendName } from "../src/indicators/IndicatorEngine.ts"
+import { defineStrategy } from "../src/strategy/typescript.ts"
 import { runEngine } from "../src/engine/Engine.ts"
 import { Execution } from "../src/execution/Execution.ts"
 import { simulatedMarketData } from "../src/market-data/layers.ts"
@@ -86,10 +92,32 @@ const fromArray = (input: ReadonlyArray<Bar>): Layer.Layer<MarketData> =>
     quality: Effect.succeed({ symbols: [], skippedRows: 0, skippedSamples: [] })
   }))
 
-const engineRun = (definition: StrategyDefinition, data: Layer.Layer<MarketData>) =>
+const engineRun = (definition: StrategyDefinition, data: Layer.Layer<MarketData>, indicators: IndicatorBackendName = "typescript") =>
   Effect.runPromise(runEngine({ initialCash: 10_000 }).pipe(
-    Effect.provide(Layer.mergeAll(data, Strategy.layer(definition), Execution.layerSimulated({ commissionRate: 0.001 })))
+    Effect.provide(Layer.mergeAll(
+      data,
+      Strategy.layer(definition),
+      Execution.layerSimulated({ commissionRate: 0.001 }),
+      indicatorEngineLayer(indicators)
+    ))
   ))
+
+/** Reads ten indicators per bar and never trades: the indicator backend's cost dominates. */
+const indicatorHeavy = (): StrategyDefinition => {
+  let sink = 0
+  const read = (ind: IndicatorView): undefined => {
+    sink += (ind.sma(20) ?? 0) + (ind.ema(12) ?? 0) + (ind.wma(30) ?? 0) + (ind.rsi(14) ?? 0) + (ind.atr(14) ?? 0)
+    sink += (ind.macd(12, 26, 9)?.histogram ?? 0) + (ind.bbands(20, 2)?.upper ?? 0) + (ind.stoch(14, 3, 3)?.k ?? 0)
+    sink += (ind.vwap() ?? 0) + (ind.vwap(24) ?? 0)
+    return undefined
+  }
+  return defineStrategy({
+    name: "indicator-heavy",
+    detectOpportunity: (_bar, _ctx, ind) => read(ind),
+    filterCommitment: () => undefined,
+    managePosition: () => undefined
+  })
+}
 
 interface Case {
   readonly name: string
@@ -102,7 +130,10 @@ const cases: ReadonlyArray<Case> = [
   { name: "baseline: plain loop, EMA cross + next-open fills", run: async () => plainLoop(bars) },
   { name: "(a) engine + TypeScript EMA crossover", run: async () => (await engineRun(emaCrossover(), fromArray(bars))).trades.length },
   { name: "(b) engine + Lua EMA crossover (fengari)", run: async () => (await engineRun(compileLuaStrategy(luaSource, "ema_crossover.lua"), fromArray(bars))).trades.length },
-  { name: "(c) = (a) + simulated bar generation", run: async () => (await engineRun(emaCrossover(), simulatedMarketData(simOptions))).trades.length }
+  { name: "(c) = (a) + simulated bar generation", run: async () => (await engineRun(emaCrossover(), simulatedMarketData(simOptions))).trades.length },
+  { name: "(d) = (a) with OCaml indicators (js_of_ocaml)", run: async () => (await engineRun(emaCrossover(), fromArray(bars), "ocaml")).trades.length },
+  { name: "(e) engine + TS strategy reading 10 indicators", run: async () => (await engineRun(indicatorHeavy(), fromArray(bars))).trades.length },
+  { name: "(f) = (e) with OCaml indicators (js_of_ocaml)", run: async () => (await engineRun(indicatorHeavy(), fromArray(bars), "ocaml")).trades.length }
 ]
 
 const results: Array<{ name: string; seconds: number; trades: number }> = []

@@ -54,6 +54,14 @@ export class SymbolIndicators implements IndicatorView {
   private sessionVwap: BarIndicator | undefined = undefined
   /** MACD, Bollinger and stochastic instances by their parameters joined with commas. */
   private readonly multi = new Map<string, BarIndicator>()
+  // The last instance asked for per kind and its arguments: strategies ask with the same arguments bar after bar, and
+  // this skips building the string key each time.
+  private lastMacd: BarIndicator | undefined = undefined
+  private lastMacdArgs: [number | undefined, number | undefined, number | undefined] = [NaN, NaN, NaN]
+  private lastBbands: BarIndicator | undefined = undefined
+  private lastBbandsArgs: [number | undefined, number | undefined] = [NaN, NaN]
+  private lastStoch: BarIndicator | undefined = undefined
+  private lastStochArgs: [number | undefined, number | undefined, number | undefined] = [NaN, NaN, NaN]
 
   constructor(windowSize: number, historySize: number, backend: IndicatorBackend) {
     this.window = new MarketDataWindow(windowSize)
@@ -141,24 +149,39 @@ export class SymbolIndicators implements IndicatorView {
   }
 
   macd(fastPeriod?: number, slowPeriod?: number, signalPeriod?: number): MacdValue | undefined {
-    const m = this.multiIndicator(`macd,${fastPeriod},${slowPeriod},${signalPeriod}`, () =>
-      this.backend.bar(macdSpec, resolveParams(macdSpec, { fastPeriod, slowPeriod, signalPeriod })))
+    const last = this.lastMacdArgs
+    let m = this.lastMacd
+    if (m === undefined || last[0] !== fastPeriod || last[1] !== slowPeriod || last[2] !== signalPeriod) {
+      m = this.lastMacd = this.multiIndicator(`macd,${fastPeriod},${slowPeriod},${signalPeriod}`, () =>
+        this.backend.bar(macdSpec, resolveParams(macdSpec, { fastPeriod, slowPeriod, signalPeriod })))
+      this.lastMacdArgs = [fastPeriod, slowPeriod, signalPeriod]
+    }
     const macd = m.value
     if (Number.isNaN(macd)) return undefined
     return { macd, signal: m.output(1), histogram: m.output(2) }
   }
 
   bbands(period?: number, k?: number): BandsValue | undefined {
-    const b = this.multiIndicator(`bbands,${period},${k}`, () =>
-      this.backend.bar(bbandsSpec, resolveParams(bbandsSpec, { period, k })))
+    const last = this.lastBbandsArgs
+    let b = this.lastBbands
+    if (b === undefined || last[0] !== period || last[1] !== k) {
+      b = this.lastBbands = this.multiIndicator(`bbands,${period},${k}`, () =>
+        this.backend.bar(bbandsSpec, resolveParams(bbandsSpec, { period, k })))
+      this.lastBbandsArgs = [period, k]
+    }
     const middle = b.value
     if (Number.isNaN(middle)) return undefined
     return { upper: b.output(1), middle, lower: b.output(2) }
   }
 
   stoch(kPeriod?: number, kSlowing?: number, dPeriod?: number): StochValue | undefined {
-    const s = this.multiIndicator(`stoch,${kPeriod},${kSlowing},${dPeriod}`, () =>
-      this.backend.bar(stochSpec, resolveParams(stochSpec, { kPeriod, kSlowing, dPeriod })))
+    const last = this.lastStochArgs
+    let s = this.lastStoch
+    if (s === undefined || last[0] !== kPeriod || last[1] !== kSlowing || last[2] !== dPeriod) {
+      s = this.lastStoch = this.multiIndicator(`stoch,${kPeriod},${kSlowing},${dPeriod}`, () =>
+        this.backend.bar(stochSpec, resolveParams(stochSpec, { kPeriod, kSlowing, dPeriod })))
+      this.lastStochArgs = [kPeriod, kSlowing, dPeriod]
+    }
     const k = s.value
     if (Number.isNaN(k)) return undefined
     return { k, d: s.output(1) }

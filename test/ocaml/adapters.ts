@@ -1,12 +1,11 @@
 /**
  * Uniform adapters over the three implementations of each indicator, keyed by the native catalog name
- * (`ind_batch.exe --list`): the js_of_ocaml build (batch and streaming) and the TypeScript kernels.
+ * (`ind_batch.exe --list`, {@link ocamlCatalog}): the js_of_ocaml build (batch and streaming) and the TypeScript
+ * registry's batch form.
  * Every adapter takes parameters and input columns in catalog order and returns the outputs in catalog order.
  */
-import * as fs from "node:fs"
-import { pathToFileURL } from "node:url"
 import { ocamlIndicators as O } from "../../src/indicators/ocaml/index.ts"
-import { repoFile } from "../support/data.ts"
+import { type BarField, batchIndicator, findIndicator } from "../../src/indicators/registry.ts"
 
 export type Batch = (params: ReadonlyArray<number>, inputs: ReadonlyArray<Float64Array>) => Array<Float64Array>
 
@@ -102,80 +101,57 @@ export const jsStreaming: Record<string, (params: ReadonlyArray<number>) => Hand
   }
 }
 
-/**
- * The TypeScript kernels, looked up by name at run time in every module of src/indicators (so that this test
- * follows the TypeScript set as it grows: an entry without a TypeScript batch function is skipped, visibly).
- */
-const tsModules: Array<Record<string, unknown>> = await Promise.all(
-  fs
-    .readdirSync(repoFile("src", "indicators"))
-    .filter((f) => f.endsWith(".ts"))
-    .map((f) => import(pathToFileURL(repoFile("src", "indicators", f)).href) as Promise<Record<string, unknown>>)
-)
-
-type AnyFn = (...args: Array<any>) => any
-
-const tsFunction = (name: string): AnyFn | undefined => {
-  for (const m of tsModules) if (typeof m[name] === "function") return m[name] as AnyFn
-  return undefined
+/** Names of an entry's parameters, input columns and outputs, in the order the OCaml side takes and returns them. */
+export interface CatalogEntry {
+  readonly params: ReadonlyArray<string>
+  readonly inputs: ReadonlyArray<BarField>
+  readonly outputs: ReadonlyArray<string>
 }
 
-/** The TypeScript batch of each entry, when it exists, as "params and inputs in, outputs in catalog order out". */
+/**
+ * The OCaml catalog (`ocaml/lib/catalog.ml`), as printed by `ind_batch.exe --list` (native.test.ts checks that the
+ * two agree): the order of the adapters' parameters, inputs and outputs. Names are the registry's names.
+ */
+export const ocamlCatalog: Readonly<Record<string, CatalogEntry>> = {
+  sma: { params: ["period"], inputs: ["close"], outputs: ["value"] },
+  ema: { params: ["period"], inputs: ["close"], outputs: ["value"] },
+  rsi: { params: ["period"], inputs: ["close"], outputs: ["value"] },
+  wma: { params: ["period"], inputs: ["close"], outputs: ["value"] },
+  macd: {
+    params: ["fastPeriod", "slowPeriod", "signalPeriod"],
+    inputs: ["close"],
+    outputs: ["macd", "signal", "histogram"]
+  },
+  bbands: { params: ["period", "k"], inputs: ["close"], outputs: ["upper", "middle", "lower"] },
+  atr: { params: ["period"], inputs: ["high", "low", "close"], outputs: ["value"] },
+  stoch: { params: ["kPeriod", "kSlowing", "dPeriod"], inputs: ["high", "low", "close"], outputs: ["k", "d"] },
+  vwap: { params: ["sessionMs", "offsetMs"], inputs: ["high", "low", "close", "volume", "timestamp"], outputs: ["value"] },
+  vwap_rolling: { params: ["period"], inputs: ["high", "low", "close", "volume"], outputs: ["value"] },
+  highest: { params: ["period"], inputs: ["high"], outputs: ["value"] },
+  lowest: { params: ["period"], inputs: ["low"], outputs: ["value"] },
+  range: { params: ["period"], inputs: ["high", "low"], outputs: ["value"] },
+  avg_volume: { params: ["period"], inputs: ["volume"], outputs: ["value"] }
+}
+
+/**
+ * The TypeScript batch of a registry entry (`batchIndicator`), as "parameters and inputs in catalog order in,
+ * outputs in catalog order out"; `undefined` when the registry has no such entry or the OCaml catalog does not
+ * know it.
+ */
 export const tsBatch = (name: string): Batch | undefined => {
-  const single = (fn: string): Batch | undefined => {
-    const f = tsFunction(fn)
-    return f && (([p], [x]) => [f(x, p)])
-  }
-  switch (name) {
-    case "sma":
-    case "ema":
-    case "rsi":
-    case "wma":
-      return single(`${name}Batch`)
-    case "highest":
-      return single("highestBatch")
-    case "lowest":
-      return single("lowestBatch")
-    case "avg_volume":
-      return single("avgVolumeBatch")
-    case "macd": {
-      const f = tsFunction("macdBatch")
-      return f && (([a, b, c], [x]) => {
-        const r = f(x, a, b, c)
-        return [r.macd, r.signal, r.histogram]
-      })
-    }
-    case "bbands": {
-      const f = tsFunction("bbandsBatch")
-      return f && (([p, k], [x]) => {
-        const r = f(x, p, k)
-        return [r.upper, r.middle, r.lower]
-      })
-    }
-    case "atr": {
-      const f = tsFunction("atrBatch")
-      return f && (([p], [h, l, c]) => [f(h, l, c, p)])
-    }
-    case "stoch": {
-      const f = tsFunction("stochBatch")
-      return f && (([a, b, c], [h, l, cl]) => {
-        const r = f(h, l, cl, a, b, c)
-        return [r.k, r.d]
-      })
-    }
-    case "vwap": {
-      const f = tsFunction("vwapBatch")
-      return f && (([len, off], [h, l, c, v, t]) => [f(h, l, c, v, t, len, off)])
-    }
-    case "vwap_rolling": {
-      const f = tsFunction("vwapRollingBatch")
-      return f && (([p], [h, l, c, v]) => [f(h, l, c, v, p)])
-    }
-    case "range": {
-      const f = tsFunction("rangeBatch")
-      return f && (([p], [h, l]) => [f(h, l, p)])
-    }
-    default:
-      return undefined
+  const spec = findIndicator(name)
+  const entry = ocamlCatalog[name]
+  if (spec === undefined || entry === undefined) return undefined
+  return (params, inputs) => {
+    const named: Record<string, number> = {}
+    entry.params.forEach((p, i) => (named[p] = params[i]!))
+    const columns: Partial<Record<BarField, Float64Array>> = {}
+    entry.inputs.forEach((f, i) => (columns[f] = inputs[i]!))
+    const out = batchIndicator(spec, columns, named)
+    return entry.outputs.map((o) => {
+      const series = out[o]
+      if (series === undefined) throw new Error(`${name}: the registry batch has no output ${JSON.stringify(o)}`)
+      return series
+    })
   }
 }

@@ -71,15 +71,20 @@ export const nativeCatalog = (): Map<string, { params: Array<string>; inputs: Ar
   return out
 }
 
+/**
+ * The protocol line of a request. Numbers are written as JavaScript's shortest round-trip decimal (`String(x)`),
+ * which OCaml's `float_of_string` (C `strtod`, correctly rounded) reads back to the same double; the runner answers
+ * with `"%.17g"`, which `Number` reads back exactly (property-tests/indicator-parity.test.ts checks both ways).
+ */
+export const nativeRequestLine = (q: NativeRequest): string => {
+  const len = q.inputs[0]?.length ?? 0
+  const values = q.inputs.flatMap((xs) => Array.from(xs, numberText))
+  return [q.name, ...q.params.map(numberText), String(len), ...values].join(" ")
+}
+
 /** Runs every request through one `ind_batch.exe` process; the answers come back in order. */
 export const runNative = (requests: ReadonlyArray<NativeRequest>, outputCounts: ReadonlyArray<number>): Array<NativeResult> => {
-  const input = requests
-    .map((q) => {
-      const len = q.inputs[0]?.length ?? 0
-      const values = q.inputs.flatMap((xs) => Array.from(xs, numberText))
-      return [q.name, ...q.params.map(numberText), String(len), ...values].join(" ")
-    })
-    .join("\n") + "\n"
+  const input = requests.map(nativeRequestLine).join("\n") + "\n"
   const r = spawnSync(nativeExe, [], { input, encoding: "utf8", maxBuffer: 1 << 30 })
   if (r.status !== 0) throw new Error(`${nativeExe} failed (${r.status}): ${r.stderr}`)
   const lines = r.stdout.split("\n").filter((l) => l.length > 0)

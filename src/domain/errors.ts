@@ -33,7 +33,21 @@ export class DataFileError extends Schema.TaggedError<DataFileError>()("DataFile
 export type MarketDataError = DataRowError | DataFileError
 
 /** What went wrong in a strategy: loading it, calling it, or what it returned. */
-export const StrategyErrorKind = Schema.Literals(["load", "syntax", "missing-function", "runtime", "invalid-action", "limit"])
+export const StrategyErrorKind = Schema.Literals([
+  "load",
+  "syntax",
+  "missing-function",
+  "runtime",
+  "invalid-action",
+  /** The instruction budget of one call ran out. */
+  "limit",
+  /** The wall-clock budget of one call ran out. */
+  "timeout",
+  /** The VM went over its memory cap. */
+  "memory",
+  /** A parameter declaration or override is invalid. */
+  "params"
+])
 export type StrategyErrorKind = typeof StrategyErrorKind.Type
 
 /** A strategy failure, with the script and line when known. */

@@ -9,6 +9,7 @@
  */
 import type { StrategyOutput } from "./action.ts"
 import type { Bar, SymbolName } from "./bar.ts"
+import type { StrategyParamSpec, StrategyParamValues } from "./params.ts"
 
 /** MACD values of one bar (`indicators.macd(fast, slow, signal)`). */
 export interface MacdValue {
@@ -105,6 +106,15 @@ export interface StrategyInstance {
 /** A strategy definition: a name and a factory for per-symbol instances. */
 export interface StrategyDefinition {
   readonly name: string
+  /** The parameters the strategy declares (none when absent), in declaration order. */
+  readonly params?: ReadonlyArray<StrategyParamSpec> | undefined
+  /** The values this definition runs with: the declared defaults with the overrides it was built with. */
+  readonly paramValues?: StrategyParamValues | undefined
+  /**
+   * Whether a hot reload carries the symbols' contexts over to the new version (default `true`); a Lua script opts
+   * out with the global `reload_keeps_context = false`.
+   */
+  readonly reloadKeepsContext?: boolean | undefined
   /** Makes the instance for one symbol. May throw a {@link import("./errors.ts").StrategyError}. */
   instantiate(symbol: SymbolName): StrategyInstance
 }

@@ -111,7 +111,10 @@ export interface BacktestResult {
   readonly trades: ReadonlyArray<Trade>
   readonly orders: ReadonlyArray<OrderRecord>
   readonly equity: EquityCurve
+  /** The most recent state transitions (at most the run's `maxTransitions`, default 100,000). */
   readonly transitions: ReadonlyArray<Transition>
+  /** Older transitions dropped to keep the history bounded (0 unless the limit was reached). */
+  readonly transitionsDropped: number
   readonly rejections: ReadonlyArray<Rejection>
   readonly failures: ReadonlyArray<StrategyFailure>
   readonly quality: DataQualityReport

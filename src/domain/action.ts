@@ -12,6 +12,8 @@ export const ACTION_KINDS = [
   "exit",
   "update_stop_loss",
   "update_take_profit",
+  "set_trailing_stop",
+  "move_stop_to_breakeven",
   "start_analyzing",
   "cancel_analysis"
 ] as const
@@ -30,16 +32,24 @@ export type ActionKind = (typeof ACTION_KINDS)[number]
  * - `price`: informational for market orders (the fill is the next bar's open); recorded with the trade.
  * - `stop_loss` / `take_profit`: protective levels attached to an entry.
  * - `new_stop` / `new_target`: the new level for `update_stop_loss` / `update_take_profit`.
+ * - `trailing_stop` / `trailing_stop_pct` (entries and `set_trailing_stop`): a stop that follows the best price since
+ *   entry at this distance (in price units, or as a fraction of that price); it only ever tightens.
+ * - `breakeven_at` (entries): once the price reaches this level, the stop moves to the entry price.
+ * - `quantity` / `fraction` on `exit`: close part of the position (units, or a fraction of it); the whole when absent.
  * - `reason`: free text recorded with the transition.
  */
 export interface Action {
   readonly action: ActionKind
   readonly price?: number | undefined
   readonly quantity?: number | undefined
+  readonly fraction?: number | undefined
   readonly stop_loss?: number | undefined
   readonly take_profit?: number | undefined
   readonly new_stop?: number | undefined
   readonly new_target?: number | undefined
+  readonly trailing_stop?: number | undefined
+  readonly trailing_stop_pct?: number | undefined
+  readonly breakeven_at?: number | undefined
   readonly reason?: string | undefined
 }
 
@@ -57,7 +67,31 @@ export type StrategyOutput =
 
 const isActionKind = (s: unknown): s is ActionKind => typeof s === "string" && (ACTION_KINDS as ReadonlyArray<string>).includes(s)
 
-const NUMERIC_FIELDS = ["price", "quantity", "stop_loss", "take_profit", "new_stop", "new_target"] as const
+const NUMERIC_FIELDS = [
+  "price",
+  "quantity",
+  "fraction",
+  "stop_loss",
+  "take_profit",
+  "new_stop",
+  "new_target",
+  "trailing_stop",
+  "trailing_stop_pct",
+  "breakeven_at"
+] as const
+
+/** Which optional fields each action accepts besides `reason` (a field meant for another action is an error). */
+const FIELDS_OF: Readonly<Record<ActionKind, ReadonlyArray<string>>> = {
+  enter_long: ["price", "quantity", "stop_loss", "take_profit", "trailing_stop", "trailing_stop_pct", "breakeven_at"],
+  enter_short: ["price", "quantity", "stop_loss", "take_profit", "trailing_stop", "trailing_stop_pct", "breakeven_at"],
+  exit: ["price", "quantity", "fraction"],
+  update_stop_loss: ["new_stop"],
+  update_take_profit: ["new_target"],
+  set_trailing_stop: ["trailing_stop", "trailing_stop_pct"],
+  move_stop_to_breakeven: [],
+  start_analyzing: [],
+  cancel_analysis: []
+}
 
 /**
  * Checks an untrusted action record (for example a table returned by Lua) and returns either the typed action or a
@@ -78,8 +112,24 @@ export const validateAction = (raw: Readonly<Record<string, unknown>>): { ok: tr
   }
   const reason = raw["reason"]
   if (reason !== undefined && reason !== null) out["reason"] = typeof reason === "string" ? reason : String(reason)
+  for (const field of NUMERIC_FIELDS) {
+    if (out[field] !== undefined && !FIELDS_OF[kind].includes(field)) {
+      return { ok: false, error: `${field}: not a field of ${kind} (${kind} takes ${[...FIELDS_OF[kind], "reason"].join(", ")})` }
+    }
+  }
   if ((kind === "enter_long" || kind === "enter_short") && out["quantity"] === undefined) {
     return { ok: false, error: `quantity: ${kind} needs a positive quantity` }
+  }
+  const fraction = out["fraction"] as number | undefined
+  if (fraction !== undefined && fraction > 1) return { ok: false, error: `fraction: must be at most 1 (the whole position), got ${fraction}` }
+  if (fraction !== undefined && out["quantity"] !== undefined) return { ok: false, error: "fraction: give quantity or fraction, not both" }
+  const pct = out["trailing_stop_pct"] as number | undefined
+  if (pct !== undefined && pct >= 1) return { ok: false, error: `trailing_stop_pct: a fraction of the price below 1 (0.02 = 2%), got ${pct}` }
+  if (pct !== undefined && out["trailing_stop"] !== undefined) {
+    return { ok: false, error: "trailing_stop_pct: give trailing_stop (a price distance) or trailing_stop_pct, not both" }
+  }
+  if (kind === "set_trailing_stop" && pct === undefined && out["trailing_stop"] === undefined) {
+    return { ok: false, error: "trailing_stop: set_trailing_stop needs trailing_stop (a price distance) or trailing_stop_pct" }
   }
   if (kind === "update_stop_loss" && out["new_stop"] === undefined) return { ok: false, error: "new_stop: update_stop_loss needs new_stop" }
   if (kind === "update_take_profit" && out["new_target"] === undefined) return { ok: false, error: "new_target: update_take_profit needs new_target" }

@@ -44,23 +44,52 @@ export interface EngineSettings {
    * take-profit working on an open position, `flatten` exits it at the next bar's open.
    */
   readonly onStrategyError?: StrategyErrorPolicy | undefined
+  /**
+   * How long a symbol may stay in CloseWatch without an entry: after `bars` strategy calls in CloseWatch, or once
+   * `ms` have passed since it entered CloseWatch, it returns to Watch with a recorded "timeout" transition. No limit
+   * by default.
+   */
+  readonly closeWatchTimeout?: { readonly bars?: number | undefined; readonly ms?: number | undefined } | undefined
+  /**
+   * Transitions kept in the result (the most recent ones); older ones are dropped and counted in
+   * `transitionsDropped`, so a long live run's memory stays bounded. Default 100,000.
+   */
+  readonly maxTransitions?: number | undefined
 }
+
+/** Default of {@link EngineSettings.maxTransitions}. */
+export const DEFAULT_MAX_TRANSITIONS = 100_000
 
 /** The trade side of a holding: when and why it was opened, and its protective levels (the money is in Portfolio). */
 interface OpenPosition {
   readonly side: Side
-  readonly quantity: number
+  /** Units still open (partial exits reduce it). */
+  quantity: number
   readonly entryPrice: number
   readonly entryTime: number
   readonly entryBar: number
   readonly entryReason: string
   stopLoss: number | undefined
   takeProfit: number | undefined
+  /** Trailing distance in price units, or as a fraction of the best price (one of the two, or neither). */
+  trailingStop: number | undefined
+  trailingStopPct: number | undefined
+  /** The best price since entry: highest high for a long, lowest low for a short (entry price at first). */
+  bestPrice: number
+  /** When the price reaches this level the stop moves to the entry price (once). */
+  breakevenAt: number | undefined
 }
 
 type PendingOrder =
   | { readonly kind: "entry"; readonly side: Side; readonly action: Action; readonly decidedAt: number; readonly record: MutableOrder }
-  | { readonly kind: "exit"; readonly reason: string; readonly decidedAt: number; readonly record: MutableOrder }
+  | {
+    readonly kind: "exit"
+    readonly reason: string
+    readonly decidedAt: number
+    readonly record: MutableOrder
+    /** Units to close; `undefined` closes the whole position. */
+    readonly quantity: number | undefined
+  }
 
 type MutableOrder = { -readonly [K in keyof OrderRecord]: OrderRecord[K] }
 
@@ -75,9 +104,24 @@ interface SymbolRunner {
   lastPrice: number
   lastTimestamp: number
   bars: number
+  /** When the symbol entered CloseWatch: its bar count and the timestamp. */
+  closeWatchBar: number
+  closeWatchTime: number
 }
 
 const describe = (e: unknown): string => (e instanceof Error ? e.message : String(e))
+
+/** The tighter of two stops for a side (higher for a long, lower for a short); `current` may be absent. */
+const tighter = (side: Side, current: number | undefined, candidate: number): number =>
+  current === undefined ? candidate : side === "long" ? Math.max(current, candidate) : Math.min(current, candidate)
+
+/** Where a trailing stop sits now, from the best price since entry; `undefined` when the position has none. */
+const trailingLevel = (p: OpenPosition): number | undefined => {
+  const long = p.side === "long"
+  if (p.trailingStop !== undefined) return long ? p.bestPrice - p.trailingStop : p.bestPrice + p.trailingStop
+  if (p.trailingStopPct !== undefined) return long ? p.bestPrice * (1 - p.trailingStopPct) : p.bestPrice * (1 + p.trailingStopPct)
+  return undefined
+}
 
 /** The engine core for one run. Feed it bars in `compareBars` order, then call {@link EngineCore.finish}. */
 export class EngineCore {
@@ -97,6 +141,10 @@ export class EngineCore {
   private readonly historySize: number
   private readonly closeAtEnd: boolean
   private readonly errorPolicy: StrategyErrorPolicy
+  private readonly timeoutBars: number
+  private readonly timeoutMs: number
+  private readonly maxTransitions: number
+  private transitionsDropped = 0
 
   constructor(
     private readonly definition: StrategyDefinition,
@@ -109,6 +157,9 @@ export class EngineCore {
     this.historySize = settings.historySize ?? 1024
     this.closeAtEnd = settings.closeAtEnd ?? true
     this.errorPolicy = settings.onStrategyError ?? "manage"
+    this.timeoutBars = settings.closeWatchTimeout?.bars ?? Infinity
+    this.timeoutMs = settings.closeWatchTimeout?.ms ?? Infinity
+    this.maxTransitions = settings.maxTransitions ?? DEFAULT_MAX_TRANSITIONS
   }
 
   /** Bars processed so far. */
@@ -139,8 +190,12 @@ export class EngineCore {
       if (pending.kind === "entry") this.fillEntry(runner, pending, bar)
       else if (runner.position !== undefined) {
         const price = marketFillPrice(bar)
-        Object.assign(pending.record, { status: "filled", fillTime: bar.timestamp, fillPrice: price, filledQuantity: runner.position.quantity })
-        this.closePosition(runner, price, bar.timestamp, "strategy", pending.reason)
+        const open = runner.position.quantity
+        const partial = pending.quantity !== undefined && pending.quantity < open * (1 - 1e-12)
+        const quantity = partial ? pending.quantity! : open
+        Object.assign(pending.record, { status: "filled", fillTime: bar.timestamp, fillPrice: price, filledQuantity: quantity })
+        if (partial) this.reducePosition(runner, quantity, price, bar.timestamp, pending.reason)
+        else this.closePosition(runner, price, bar.timestamp, "strategy", pending.reason)
       }
     }
 
@@ -148,8 +203,11 @@ export class EngineCore {
     if (position !== undefined) {
       const hit = checkProtectiveExit(position, bar)
       if (hit !== undefined) {
-        const note = hit.gapped ? `${hit.reason} gapped: filled at the open ${hit.price}` : `${hit.reason} at ${hit.price}`
+        const kind = hit.reason === "stop_loss" && (position.trailingStop !== undefined || position.trailingStopPct !== undefined) ? "trailing stop_loss" : hit.reason
+        const note = hit.gapped ? `${kind} gapped: filled at the open ${hit.price}` : `${kind} at ${hit.price}`
         this.closePosition(runner, hit.price, bar.timestamp, hit.reason, note)
+      } else if (this.ratchet(position, bar)) {
+        this.publishPosition(runner)
       }
     }
 
@@ -159,6 +217,35 @@ export class EngineCore {
     runner.lastTimestamp = bar.timestamp
 
     if (!runner.halted && runner.strategy !== undefined) this.callStrategy(runner, runner.strategy, bar)
+    if (runner.state === "CloseWatch" && runner.pending === undefined) this.checkCloseWatchTimeout(runner, bar.timestamp)
+  }
+
+  /**
+   * End-of-bar stop adjustments, after the bar's stop check (so they act from the next bar on): the best price since
+   * entry moves with the bar's high (long) or low (short); a trailing stop follows it and only tightens; a breakeven
+   * level reached by the bar moves the stop to the entry price. Returns whether a level changed.
+   */
+  private ratchet(p: OpenPosition, bar: Bar): boolean {
+    const long = p.side === "long"
+    p.bestPrice = long ? Math.max(p.bestPrice, bar.high) : Math.min(p.bestPrice, bar.low)
+    const before = p.stopLoss
+    if (p.breakevenAt !== undefined && (long ? bar.high >= p.breakevenAt : bar.low <= p.breakevenAt)) {
+      p.breakevenAt = undefined
+      p.stopLoss = tighter(p.side, p.stopLoss, p.entryPrice)
+    }
+    const trail = trailingLevel(p)
+    if (trail !== undefined) p.stopLoss = tighter(p.side, p.stopLoss, trail)
+    return p.stopLoss !== before
+  }
+
+  private checkCloseWatchTimeout(runner: SymbolRunner, timestamp: number): void {
+    const bars = runner.bars - runner.closeWatchBar
+    const elapsed = timestamp - runner.closeWatchTime
+    if (bars >= this.timeoutBars) {
+      this.move(runner, timestamp, { _tag: "Timeout", reason: `timeout: no entry after ${bars} bar(s) in CloseWatch` })
+    } else if (elapsed >= this.timeoutMs) {
+      this.move(runner, timestamp, { _tag: "Timeout", reason: `timeout: no entry after ${elapsed} ms in CloseWatch` })
+    }
   }
 
   private addRunner(bar: Bar): SymbolRunner {
@@ -179,7 +266,9 @@ export class EngineCore {
       halted: strategy === undefined,
       lastPrice: bar.open,
       lastTimestamp: bar.timestamp,
-      bars: 0
+      bars: 0,
+      closeWatchBar: 0,
+      closeWatchTime: 0
     }
     if (failure !== undefined) this.failures.push({ symbol: bar.symbol, timestamp: bar.timestamp, message: describe(failure) })
     this.runners.set(bar.symbol, runner)
@@ -193,8 +282,22 @@ export class EngineCore {
       // An engine bug, not a user error: the core only emits events that are valid in the current state.
       throw new Error(`trade machine: ${runner.symbol}: ${result.error}`)
     }
-    this.transitions.push({ symbol: runner.symbol, timestamp, from: result.change.from, to: result.change.to, reason: result.change.reason })
+    const transitions = this.transitions
+    transitions.push({ symbol: runner.symbol, timestamp, from: result.change.from, to: result.change.to, reason: result.change.reason })
+    if (transitions.length >= 2 * this.maxTransitions) this.dropOldTransitions()
+    if (result.next === "CloseWatch") {
+      runner.closeWatchBar = runner.bars
+      runner.closeWatchTime = timestamp
+    }
     runner.state = result.next
+  }
+
+  /** Keeps the newest `maxTransitions` transitions (amortised: called when twice as many have accumulated). */
+  private dropOldTransitions(): void {
+    const excess = this.transitions.length - this.maxTransitions
+    if (excess <= 0) return
+    this.transitions.splice(0, excess)
+    this.transitionsDropped += excess
   }
 
   private newOrder(runner: SymbolRunner, action: string, decidedAt: number, requestedQuantity: number | undefined): MutableOrder {
@@ -248,8 +351,16 @@ export class EngineCore {
       entryBar: runner.bars,
       entryReason: order.action.reason ?? label,
       stopLoss: order.action.stop_loss,
-      takeProfit: order.action.take_profit
+      takeProfit: order.action.take_profit,
+      trailingStop: order.action.trailing_stop,
+      trailingStopPct: order.action.trailing_stop_pct,
+      bestPrice: price,
+      breakevenAt: order.action.breakeven_at
     }
+    // A trailing stop starts at its distance from the fill price (unless the given stop is already tighter).
+    const p = runner.position
+    const trail = trailingLevel(p)
+    if (trail !== undefined) p.stopLoss = tighter(p.side, p.stopLoss, trail)
     this.move(runner, bar.timestamp, { _tag: "EntryFilled", reason: `${label} filled at ${price}` + (order.action.reason !== undefined ? `: ${order.action.reason}` : "") })
     this.publishPosition(runner)
   }
@@ -305,6 +416,32 @@ export class EngineCore {
     this.publishPosition(runner)
   }
 
+  /** A partial exit: `quantity` units (less than the position) close at `price`; the rest stays open. */
+  private reducePosition(runner: SymbolRunner, quantity: number, price: number, timestamp: number, reason: string): void {
+    const p = runner.position!
+    const fee = commission(this.fills, quantity, price)
+    const realized = this.portfolio.reduce(runner.symbol, quantity, price, fee)
+    p.quantity = this.portfolio.holding(runner.symbol)!.quantity
+    this.trades.push({
+      id: this.trades.length + 1,
+      symbol: runner.symbol,
+      side: p.side,
+      quantity,
+      entryTime: p.entryTime,
+      entryPrice: p.entryPrice,
+      exitTime: timestamp,
+      exitPrice: price,
+      fees: realized.holding.entryFee + fee,
+      pnl: realized.pnl,
+      returnPct: realized.pnl / (p.entryPrice * quantity),
+      barsHeld: runner.bars - p.entryBar,
+      entryReason: p.entryReason,
+      exitReason: "strategy",
+      exitNote: `partial exit of ${quantity} (${p.quantity} left): ${reason}`
+    })
+    this.publishPosition(runner)
+  }
+
   private fail(runner: SymbolRunner, timestamp: number, error: unknown): void {
     runner.halted = true
     const message = error instanceof StrategyError ? error.message : describe(error)
@@ -317,7 +454,13 @@ export class EngineCore {
     }
     if (runner.state === "CloseWatch") this.move(runner, timestamp, { _tag: "CancelAnalysis", reason: "strategy failed" })
     if (this.errorPolicy === "flatten" && runner.position !== undefined && runner.pending === undefined) {
-      runner.pending = { kind: "exit", reason: "flatten after strategy failure", decidedAt: timestamp, record: this.newOrder(runner, "exit", timestamp, undefined) }
+      runner.pending = {
+        kind: "exit",
+        reason: "flatten after strategy failure",
+        decidedAt: timestamp,
+        record: this.newOrder(runner, "exit", timestamp, undefined),
+        quantity: undefined
+      }
     }
   }
 
@@ -375,7 +518,8 @@ export class EngineCore {
           return
         }
         const side: Side = action.action === "enter_long" ? "long" : "short"
-        const problem = this.checkLevels(side, bar.close, action.stop_loss, action.take_profit)
+        const problem = this.checkLevels(side, bar.close, action.stop_loss, action.take_profit) ??
+          (action.breakeven_at !== undefined ? this.checkLevels(side, bar.close, undefined, action.breakeven_at)?.replace("take_profit", "breakeven_at") : undefined)
         if (problem !== undefined) {
           this.reject(runner, t, action.action, problem)
           return
@@ -389,7 +533,43 @@ export class EngineCore {
           return
         }
         if (runner.pending !== undefined) return // an exit is already on its way
-        runner.pending = { kind: "exit", reason: action.reason ?? "exit", decidedAt: t, record: this.newOrder(runner, "exit", t, undefined) }
+        const open = runner.position.quantity
+        const quantity = action.fraction !== undefined ? action.fraction * open : action.quantity
+        runner.pending = {
+          kind: "exit",
+          reason: action.reason ?? "exit",
+          decidedAt: t,
+          record: this.newOrder(runner, "exit", t, quantity),
+          quantity: quantity !== undefined && quantity < open ? quantity : undefined
+        }
+        return
+      }
+      case "set_trailing_stop": {
+        const p = runner.position
+        if (state !== "InTrade" || p === undefined) {
+          this.reject(runner, t, action.action, `set_trailing_stop is only valid in InTrade, not ${state}`)
+          return
+        }
+        p.trailingStop = action.trailing_stop
+        p.trailingStopPct = action.trailing_stop_pct
+        const trail = trailingLevel(p)
+        if (trail !== undefined) p.stopLoss = tighter(p.side, p.stopLoss, trail)
+        this.publishPosition(runner)
+        return
+      }
+      case "move_stop_to_breakeven": {
+        const p = runner.position
+        if (state !== "InTrade" || p === undefined) {
+          this.reject(runner, t, action.action, `move_stop_to_breakeven is only valid in InTrade, not ${state}`)
+          return
+        }
+        const problem = this.checkLevels(p.side, bar.close, p.entryPrice, undefined)
+        if (problem !== undefined) {
+          this.reject(runner, t, action.action, `the price ${bar.close} has not moved past the entry ${p.entryPrice} (${problem})`)
+          return
+        }
+        p.stopLoss = tighter(p.side, p.stopLoss, p.entryPrice)
+        this.publishPosition(runner)
         return
       }
       case "update_stop_loss":
@@ -445,6 +625,7 @@ export class EngineCore {
       }
     }
     if (this.currentTimestamp !== undefined) this.recordEquity(this.currentTimestamp)
+    if (this.transitions.length > this.maxTransitions) this.dropOldTransitions()
     const equity = { timestamps: this.equityTimes, equity: this.equityValues }
     return {
       strategy: this.definition.name,
@@ -454,6 +635,7 @@ export class EngineCore {
       orders: this.orders,
       equity,
       transitions: this.transitions,
+      transitionsDropped: this.transitionsDropped,
       rejections: this.rejections,
       failures: this.failures,
       quality

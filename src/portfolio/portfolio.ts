@@ -127,4 +127,51 @@ export class Portfolio {
     const gross = (h.side === "long" ? 1 : -1) * (price - h.entryPrice) * h.quantity
     return { holding: h, exitPrice: price, exitFee: fee, gross, pnl: gross - h.entryFee - fee }
   }
+
+  /**
+   * Closes `quantity` units of the symbol's holding (a partial exit; `quantity` must be below the holding's) at
+   * `price`, paying `fee`. The entry fee is shared in proportion to the quantity: the closed part carries its share
+   * (in the returned `holding`), the rest stays with the holding.
+   */
+  reduce(symbol: string, quantity: number, price: number, fee: number): Realized {
+    const b = this.book(symbol)
+    const h = b.holding
+    if (h === undefined) throw new Error(`portfolio: ${symbol} has no holding to reduce`)
+    if (!(quantity > 0 && quantity < h.quantity)) {
+      throw new Error(`portfolio: ${symbol}: cannot reduce a holding of ${h.quantity} by ${quantity}`)
+    }
+    const closedFee = (h.entryFee * quantity) / h.quantity
+    this.cashBalance += h.side === "long" ? quantity * price - fee : -(quantity * price) - fee
+    b.holding = { side: h.side, quantity: h.quantity - quantity, entryPrice: h.entryPrice, entryFee: h.entryFee - closedFee }
+    b.mark = price
+    const closed: Holding = { side: h.side, quantity, entryPrice: h.entryPrice, entryFee: closedFee }
+    const gross = (h.side === "long" ? 1 : -1) * (price - h.entryPrice) * quantity
+    return { holding: closed, exitPrice: price, exitFee: fee, gross, pnl: gross - closedFee - fee }
+  }
+
+  /** The account as plain data (for engine snapshots). */
+  snapshot(): PortfolioSnapshot {
+    return {
+      cash: this.cashBalance,
+      books: [...this.books].map(([symbol, b]) => ({ symbol, holding: b.holding, mark: b.mark }))
+    }
+  }
+
+  /** An account restored from {@link Portfolio.snapshot}, in the same book order. */
+  static restore(initialCash: number, snapshot: PortfolioSnapshot): Portfolio {
+    const p = new Portfolio(initialCash)
+    p.cashBalance = snapshot.cash
+    for (const entry of snapshot.books) {
+      const b = p.book(entry.symbol)
+      b.holding = entry.holding
+      b.mark = entry.mark
+    }
+    return p
+  }
+}
+
+/** What {@link Portfolio.snapshot} gives. `mark` may be `NaN` (never marked), so encode it accordingly. */
+export interface PortfolioSnapshot {
+  readonly cash: number
+  readonly books: ReadonlyArray<{ readonly symbol: string; readonly holding: Holding | undefined; readonly mark: number }>
 }

@@ -7,7 +7,7 @@
  * ```
  *            opportunity / start_analyzing              entry filled
  *   Watch ───────────────────────────────▶ CloseWatch ─────────────▶ InTrade
- *     ▲  ◀──────────────────────────────────┘ cancel_analysis,          │
+ *     ▲  ◀──────────────────────────────────┘ cancel_analysis, timeout,  │
  *     │            entry rejected                                       │ exit by strategy,
  *     └─────────────────────────────────────────────────────────────────┘ stop-loss, take-profit, end of data
  *   (an entry returned directly in Watch goes Watch → InTrade when it fills)
@@ -21,6 +21,8 @@ import type { TradeStateName } from "../domain/strategy.ts"
 export type MachineEvent =
   | { readonly _tag: "Opportunity"; readonly reason: string }
   | { readonly _tag: "CancelAnalysis"; readonly reason: string }
+  /** CloseWatch lasted longer than the run allows (bars or time) without an entry. */
+  | { readonly _tag: "Timeout"; readonly reason: string }
   | { readonly _tag: "EntryFilled"; readonly reason: string }
   | { readonly _tag: "EntryRejected"; readonly reason: string }
   | { readonly _tag: "PositionClosed"; readonly reason: string }
@@ -40,6 +42,7 @@ export type TransitionResult =
 const allowed: Record<MachineEvent["_tag"], ReadonlyArray<TradeStateName>> = {
   Opportunity: ["Watch"],
   CancelAnalysis: ["CloseWatch"],
+  Timeout: ["CloseWatch"],
   EntryFilled: ["Watch", "CloseWatch"],
   EntryRejected: ["Watch", "CloseWatch"],
   PositionClosed: ["InTrade"]
@@ -52,6 +55,7 @@ const target = (event: MachineEvent): TradeStateName => {
     case "EntryFilled":
       return "InTrade"
     case "CancelAnalysis":
+    case "Timeout":
     case "EntryRejected":
     case "PositionClosed":
       return "Watch"

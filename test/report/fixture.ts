@@ -34,6 +34,7 @@ export const sampleResult = (over: Partial<BacktestResult> = {}): BacktestResult
     strategy: "ema_crossover",
     symbols: ["SIM-A", "SIM-B"],
     orders: [],
+    transitionsDropped: 0,
     metrics: {
       initialCash: 10_000,
       finalEquity: 10_346.789,

@@ -6,6 +6,7 @@ const states: ReadonlyArray<TradeStateName> = ["Watch", "CloseWatch", "InTrade"]
 const events: ReadonlyArray<MachineEvent> = [
   { _tag: "Opportunity", reason: "r" },
   { _tag: "CancelAnalysis", reason: "r" },
+  { _tag: "Timeout", reason: "r" },
   { _tag: "EntryFilled", reason: "r" },
   { _tag: "EntryRejected", reason: "r" },
   { _tag: "PositionClosed", reason: "r" }
@@ -13,9 +14,9 @@ const events: ReadonlyArray<MachineEvent> = [
 
 // The complete table: every (state, event) pair and where it leads, or undefined when it is refused.
 const expected: Record<TradeStateName, Record<MachineEvent["_tag"], TradeStateName | undefined>> = {
-  Watch: { Opportunity: "CloseWatch", CancelAnalysis: undefined, EntryFilled: "InTrade", EntryRejected: "Watch", PositionClosed: undefined },
-  CloseWatch: { Opportunity: undefined, CancelAnalysis: "Watch", EntryFilled: "InTrade", EntryRejected: "Watch", PositionClosed: undefined },
-  InTrade: { Opportunity: undefined, CancelAnalysis: undefined, EntryFilled: undefined, EntryRejected: undefined, PositionClosed: "Watch" }
+  Watch: { Opportunity: "CloseWatch", CancelAnalysis: undefined, Timeout: undefined, EntryFilled: "InTrade", EntryRejected: "Watch", PositionClosed: undefined },
+  CloseWatch: { Opportunity: undefined, CancelAnalysis: "Watch", Timeout: "Watch", EntryFilled: "InTrade", EntryRejected: "Watch", PositionClosed: undefined },
+  InTrade: { Opportunity: undefined, CancelAnalysis: undefined, Timeout: undefined, EntryFilled: undefined, EntryRejected: undefined, PositionClosed: "Watch" }
 }
 
 describe("trade state machine", () => {

@@ -52,7 +52,15 @@ export * from "./domain/index.ts"
 
 export { backtest, type BacktestSpec, type DataSpec, indicatorEngineLayer } from "./backtest/run.ts"
 export { type RunOptions, runEngine } from "./engine/Engine.ts"
-export { EngineCore, type EngineSettings, type StrategyErrorPolicy } from "./engine/core.ts"
+export {
+  DEFAULT_MAX_TRANSITIONS,
+  EngineCore,
+  type EngineSettings,
+  type EngineSnapshot,
+  type RunnerSnapshot,
+  type StrategyErrorPolicy
+} from "./engine/core.ts"
+export { decodeSnapshot, encodeSnapshot } from "./engine/snapshot.ts"
 
 // ---------------------------------------------------------------------------------------------------------------
 // Results and metrics

@@ -22,8 +22,8 @@ import { transition, type MachineEvent } from "../state-machine/machine.ts"
 import type { BacktestResult, ExitReason, OrderRecord, Rejection, StrategyFailure, Trade, Transition } from "../backtest/result.ts"
 import { computeMetrics } from "../backtest/metrics.ts"
 import type { DataQualityReport } from "../market-data/MarketData.ts"
-import { Portfolio } from "../portfolio/portfolio.ts"
-import { SymbolIndicators } from "./symbol-indicators.ts"
+import { Portfolio, type PortfolioSnapshot } from "../portfolio/portfolio.ts"
+import { SymbolIndicators, type SymbolIndicatorsSnapshot } from "./symbol-indicators.ts"
 import { type IndicatorBackend, typescriptIndicatorBackend } from "../indicators/IndicatorEngine.ts"
 
 /** What to do with a symbol whose strategy failed (threw, broke a limit, returned garbage). */
@@ -111,6 +111,51 @@ interface SymbolRunner {
 
 const describe = (e: unknown): string => (e instanceof Error ? e.message : String(e))
 
+/** One symbol's state in an {@link EngineSnapshot}. */
+export interface RunnerSnapshot {
+  readonly symbol: SymbolName
+  /** Whether the symbol had a strategy instance (false when instantiating it failed). */
+  readonly hasStrategy: boolean
+  readonly state: TradeStateName
+  readonly position: Readonly<OpenPosition> | undefined
+  readonly pending:
+    | { readonly kind: "entry"; readonly side: Side; readonly action: Action; readonly decidedAt: number; readonly orderId: number }
+    | { readonly kind: "exit"; readonly reason: string; readonly decidedAt: number; readonly orderId: number; readonly quantity: number | undefined }
+    | undefined
+  readonly halted: boolean
+  readonly lastPrice: number
+  readonly lastTimestamp: number
+  readonly bars: number
+  readonly closeWatchBar: number
+  readonly closeWatchTime: number
+  /** The strategy's context as JSON-safe data (`snapshotContext`): functions are not kept, non-finite numbers become null. */
+  readonly context: Record<string, unknown> | undefined
+  readonly indicators: SymbolIndicatorsSnapshot
+}
+
+/**
+ * The whole state of a run between two bars, as plain data: the account, every symbol's trade machine, position,
+ * pending order, strategy context and indicator state, and the results so far. `EngineCore.restore` continues from
+ * it exactly as if the run had not stopped (for crash recovery, the event log and seek). Encode it with
+ * `encodeSnapshot` (JSON with non-finite numbers and typed arrays kept).
+ */
+export interface EngineSnapshot {
+  readonly version: 1
+  readonly strategy: string
+  readonly barCount: number
+  readonly currentTimestamp: number | undefined
+  readonly portfolio: PortfolioSnapshot
+  readonly runners: ReadonlyArray<RunnerSnapshot>
+  readonly trades: ReadonlyArray<Trade>
+  readonly orders: ReadonlyArray<OrderRecord>
+  readonly transitions: ReadonlyArray<Transition>
+  readonly transitionsDropped: number
+  readonly rejections: ReadonlyArray<Rejection>
+  readonly failures: ReadonlyArray<StrategyFailure>
+  readonly equityTimes: ReadonlyArray<number>
+  readonly equityValues: ReadonlyArray<number>
+}
+
 /** The tighter of two stops for a side (higher for a long, lower for a short); `current` may be absent. */
 const tighter = (side: Side, current: number | undefined, candidate: number): number =>
   current === undefined ? candidate : side === "long" ? Math.max(current, candidate) : Math.min(current, candidate)
@@ -127,7 +172,7 @@ const trailingLevel = (p: OpenPosition): number | undefined => {
 export class EngineCore {
   private readonly runners = new Map<string, SymbolRunner>()
   private readonly order: Array<SymbolRunner> = []
-  private readonly portfolio: Portfolio
+  private portfolio: Portfolio
   private readonly trades: Array<Trade> = []
   private readonly orders: Array<MutableOrder> = []
   private readonly transitions: Array<Transition> = []
@@ -640,6 +685,110 @@ export class EngineCore {
       failures: this.failures,
       quality
     }
+  }
+
+  /** The run's state between two bars (see {@link EngineSnapshot}). Call it between chunks, never inside one. */
+  snapshot(): EngineSnapshot {
+    const orderId = (record: MutableOrder): number => record.id
+    return {
+      version: 1,
+      strategy: this.definition.name,
+      barCount: this.barCount,
+      currentTimestamp: this.currentTimestamp,
+      portfolio: this.portfolio.snapshot(),
+      runners: this.order.map((r): RunnerSnapshot => ({
+        symbol: r.symbol,
+        hasStrategy: r.strategy !== undefined,
+        state: r.state,
+        position: r.position === undefined ? undefined : { ...r.position },
+        pending: r.pending === undefined
+          ? undefined
+          : r.pending.kind === "entry"
+          ? { kind: "entry", side: r.pending.side, action: r.pending.action, decidedAt: r.pending.decidedAt, orderId: orderId(r.pending.record) }
+          : { kind: "exit", reason: r.pending.reason, decidedAt: r.pending.decidedAt, orderId: orderId(r.pending.record), quantity: r.pending.quantity },
+        halted: r.halted,
+        lastPrice: r.lastPrice,
+        lastTimestamp: r.lastTimestamp,
+        bars: r.bars,
+        closeWatchBar: r.closeWatchBar,
+        closeWatchTime: r.closeWatchTime,
+        context: r.strategy?.snapshotContext(),
+        indicators: r.indicators.snapshot()
+      })),
+      trades: this.trades.map((t) => ({ ...t })),
+      orders: this.orders.map((o) => ({ ...o })),
+      transitions: [...this.transitions],
+      transitionsDropped: this.transitionsDropped,
+      rejections: [...this.rejections],
+      failures: [...this.failures],
+      equityTimes: [...this.equityTimes],
+      equityValues: [...this.equityValues]
+    }
+  }
+
+  /**
+   * A core that continues a snapshotted run: same strategy (by definition, instantiated anew per symbol, its context
+   * merged back and its position published), same settings. Feeding it the bars after the snapshot gives the result
+   * the uninterrupted run would have given.
+   */
+  static restore(
+    definition: StrategyDefinition,
+    fills: FillModelConfig,
+    settings: EngineSettings,
+    snapshot: EngineSnapshot,
+    indicatorBackend: IndicatorBackend = typescriptIndicatorBackend
+  ): EngineCore {
+    if (snapshot.version !== 1) throw new Error(`engine snapshot: unsupported version ${String(snapshot.version)}`)
+    const core = new EngineCore(definition, fills, settings, indicatorBackend)
+    core.barCount = snapshot.barCount
+    core.currentTimestamp = snapshot.currentTimestamp
+    core.portfolio = Portfolio.restore(settings.initialCash, snapshot.portfolio)
+    core.trades.push(...snapshot.trades.map((t) => ({ ...t })))
+    core.orders.push(...snapshot.orders.map((o) => ({ ...o })))
+    core.transitions.push(...snapshot.transitions)
+    core.transitionsDropped = snapshot.transitionsDropped
+    core.rejections.push(...snapshot.rejections)
+    core.failures.push(...snapshot.failures)
+    core.equityTimes.push(...snapshot.equityTimes)
+    core.equityValues.push(...snapshot.equityValues)
+    const byId = new Map(core.orders.map((o) => [o.id, o]))
+    const record = (id: number): MutableOrder => {
+      const o = byId.get(id)
+      if (o === undefined) throw new Error(`engine snapshot: pending order ${id} is not in the order list`)
+      return o
+    }
+    for (const saved of snapshot.runners) {
+      let strategy: StrategyInstance | undefined
+      if (saved.hasStrategy) {
+        strategy = definition.instantiate(saved.symbol)
+        if (saved.context !== undefined) strategy.mergeContext(saved.context)
+      }
+      const indicators = new SymbolIndicators(core.windowSize, core.historySize, indicatorBackend)
+      indicators.restore(saved.indicators)
+      const p = saved.pending
+      const runner: SymbolRunner = {
+        symbol: saved.symbol,
+        strategy,
+        indicators,
+        state: saved.state,
+        position: saved.position === undefined ? undefined : { ...saved.position },
+        pending: p === undefined
+          ? undefined
+          : p.kind === "entry"
+          ? { kind: "entry", side: p.side, action: p.action, decidedAt: p.decidedAt, record: record(p.orderId) }
+          : { kind: "exit", reason: p.reason, decidedAt: p.decidedAt, record: record(p.orderId), quantity: p.quantity },
+        halted: saved.halted,
+        lastPrice: saved.lastPrice,
+        lastTimestamp: saved.lastTimestamp,
+        bars: saved.bars,
+        closeWatchBar: saved.closeWatchBar,
+        closeWatchTime: saved.closeWatchTime
+      }
+      core.runners.set(runner.symbol, runner)
+      core.order.push(runner)
+      core.publishPosition(runner)
+    }
+    return core
   }
 
   /** Releases every strategy instance; called once when the run's scope closes. */

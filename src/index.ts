@@ -73,6 +73,7 @@ export type {
   OrderRecord,
   Rejection,
   StrategyFailure,
+  StrategyReloadRecord,
   Trade,
   Transition
 } from "./backtest/result.ts"
@@ -109,6 +110,8 @@ export { DEFAULT_SIM_START, simulateBars, type SimulatedSymbol, type SimulationO
 // Strategies: the service, Lua and TypeScript definitions
 
 export { Strategy } from "./strategy/Strategy.ts"
+export { type StrategyReload, StrategyReloads, type StrategyReloadSource } from "./strategy/StrategyReloads.ts"
+export { luaFileVersions, watchLuaStrategy, type WatchOptions } from "./strategy/hot-reload.ts"
 export { compileLuaStrategy, DEFAULT_INSTRUCTION_LIMIT, loadLuaStrategy, type LuaStrategyOptions } from "./strategy/lua/host.ts"
 export {
   defineStrategy,

@@ -103,6 +103,15 @@ export interface StrategyFailure {
   readonly message: string
 }
 
+/** A hot reload of the strategy (live and paper runs): swapped in, or refused with the old version kept. */
+export interface StrategyReloadRecord {
+  /** The bar boundary: the timestamp of the last bar before the swap. */
+  readonly timestamp: number | undefined
+  readonly source: string
+  readonly ok: boolean
+  readonly message: string
+}
+
 /** Everything a run produced. */
 export interface BacktestResult {
   readonly strategy: string
@@ -115,6 +124,8 @@ export interface BacktestResult {
   readonly transitions: ReadonlyArray<Transition>
   /** Older transitions dropped to keep the history bounded (0 unless the limit was reached). */
   readonly transitionsDropped: number
+  /** Hot reloads of the strategy, in order (empty in backtests). */
+  readonly reloads: ReadonlyArray<StrategyReloadRecord>
   readonly rejections: ReadonlyArray<Rejection>
   readonly failures: ReadonlyArray<StrategyFailure>
   readonly quality: DataQualityReport

@@ -1,7 +1,8 @@
 /**
  * The one pipeline. `runEngine` reads bars from `MarketData`, runs the strategy from `Strategy` through the trade
  * machine (its indicators computed by the `IndicatorEngine` backend, TypeScript by default), fills with `Execution`,
- * and returns the result. Historical and live runs differ only in the Layers
+ * and returns the result. New versions of the strategy from `StrategyReloads` (hot reload; none by default) are
+ * swapped in between two chunks of bars. Historical and live runs differ only in the Layers
  * provided: this module imports service interfaces, never adapters.
  *
  * The hot loop is the synchronous {@link EngineCore}; Effects wrap whole chunks of bars (`Stream.runForEachArray`),
@@ -16,6 +17,7 @@ import { Execution } from "../execution/Execution.ts"
 import { IndicatorEngine } from "../indicators/IndicatorEngine.ts"
 import { MarketData } from "../market-data/MarketData.ts"
 import { Strategy } from "../strategy/Strategy.ts"
+import { type StrategyReload, StrategyReloads } from "../strategy/StrategyReloads.ts"
 import { EngineCore, type EngineSettings } from "./core.ts"
 
 /** Settings of a run, plus an optional progress callback called after each chunk with the bars processed so far. */
@@ -34,8 +36,23 @@ export const runEngine = Effect.fn("Engine.run")(function*(options: RunOptions) 
     (core) => Effect.sync(() => core.dispose())
   )
   const onProgress = options.onProgress
+  // Hot reload: new versions arrive on their own fiber and are swapped in between two chunks (a bar boundary).
+  const reloads = yield* StrategyReloads
+  const pendingReloads: Array<StrategyReload> = []
+  yield* Effect.forkScoped(Stream.runForEach(reloads.updates, (reload) => Effect.sync(() => {
+    pendingReloads.push(reload)
+  })))
+  const applyReload = (): void => {
+    if (pendingReloads.length === 0) return
+    // In arrival order, so every refused version is reported; the last valid one is what runs next.
+    for (const reload of pendingReloads.splice(0)) {
+      if (reload._tag === "Loaded") core.reloadStrategy(reload.definition, reload.source)
+      else core.reloadFailed(reload.source, reload.error.message)
+    }
+  }
   yield* Stream.runForEachArray(marketData.bars, (chunk) =>
     Effect.sync(() => {
+      applyReload()
       core.processChunk(chunk)
       if (onProgress !== undefined) onProgress(core.barsProcessed)
     }))

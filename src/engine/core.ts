@@ -19,7 +19,16 @@ import { StrategyError } from "../domain/errors.ts"
 import type { PositionView, StrategyDefinition, StrategyInstance, TradeStateName } from "../domain/strategy.ts"
 import { checkProtectiveExit, commission, type FillModelConfig, marketFillPrice, type Side } from "../execution/fill-model.ts"
 import { transition, type MachineEvent } from "../state-machine/machine.ts"
-import type { BacktestResult, ExitReason, OrderRecord, Rejection, StrategyFailure, Trade, Transition } from "../backtest/result.ts"
+import type {
+  BacktestResult,
+  ExitReason,
+  OrderRecord,
+  Rejection,
+  StrategyFailure,
+  StrategyReloadRecord,
+  Trade,
+  Transition
+} from "../backtest/result.ts"
 import { computeMetrics } from "../backtest/metrics.ts"
 import type { DataQualityReport } from "../market-data/MarketData.ts"
 import { Portfolio, type PortfolioSnapshot } from "../portfolio/portfolio.ts"
@@ -95,7 +104,7 @@ type MutableOrder = { -readonly [K in keyof OrderRecord]: OrderRecord[K] }
 
 interface SymbolRunner {
   readonly symbol: SymbolName
-  readonly strategy: StrategyInstance | undefined
+  strategy: StrategyInstance | undefined
   readonly indicators: SymbolIndicators
   state: TradeStateName
   position: OpenPosition | undefined
@@ -150,6 +159,7 @@ export interface EngineSnapshot {
   readonly orders: ReadonlyArray<OrderRecord>
   readonly transitions: ReadonlyArray<Transition>
   readonly transitionsDropped: number
+  readonly reloads: ReadonlyArray<StrategyReloadRecord>
   readonly rejections: ReadonlyArray<Rejection>
   readonly failures: ReadonlyArray<StrategyFailure>
   readonly equityTimes: ReadonlyArray<number>
@@ -190,9 +200,10 @@ export class EngineCore {
   private readonly timeoutMs: number
   private readonly maxTransitions: number
   private transitionsDropped = 0
+  private readonly reloads: Array<StrategyReloadRecord> = []
 
   constructor(
-    private readonly definition: StrategyDefinition,
+    private definition: StrategyDefinition,
     private readonly fills: FillModelConfig,
     private readonly settings: EngineSettings,
     private readonly indicatorBackend: IndicatorBackend = typescriptIndicatorBackend
@@ -681,10 +692,56 @@ export class EngineCore {
       equity,
       transitions: this.transitions,
       transitionsDropped: this.transitionsDropped,
+      reloads: this.reloads,
       rejections: this.rejections,
       failures: this.failures,
       quality
     }
+  }
+
+  /**
+   * Hot reload: swaps in a new version of the strategy at this bar boundary (call it between chunks). Every symbol
+   * gets a new instance; its context is carried over (`snapshotContext` → `mergeContext`) unless the definition opts
+   * out (`reloadKeepsContext: false`), its open position is published again, and a symbol halted by a strategy
+   * failure starts afresh. All-or-nothing: if the new version cannot be instantiated for some symbol, the old
+   * version keeps running everywhere. Either way the attempt is recorded in the result's `reloads`.
+   */
+  reloadStrategy(definition: StrategyDefinition, source: string): boolean {
+    const timestamp = this.currentTimestamp
+    const fresh: Array<StrategyInstance> = []
+    try {
+      for (const runner of this.order) fresh.push(definition.instantiate(runner.symbol))
+    } catch (e) {
+      for (const instance of fresh) instance.dispose()
+      this.reloads.push({ timestamp, source, ok: false, message: `kept the running version: ${describe(e)}` })
+      return false
+    }
+    const keep = definition.reloadKeepsContext ?? true
+    this.order.forEach((runner, i) => {
+      const next = fresh[i]!
+      const old = runner.strategy
+      try {
+        if (keep && old !== undefined) next.mergeContext(old.snapshotContext())
+      } catch (e) {
+        this.fail(runner, timestamp ?? runner.lastTimestamp, e)
+      }
+      try {
+        old?.dispose()
+      } catch {
+        // a dead VM has nothing left to release
+      }
+      runner.strategy = next
+      runner.halted = false
+      this.publishPosition(runner)
+    })
+    this.definition = definition
+    this.reloads.push({ timestamp, source, ok: true, message: `reloaded ${definition.name}${keep ? "" : " (context reset)"}` })
+    return true
+  }
+
+  /** Records a new version that failed to load; the running one stays. */
+  reloadFailed(source: string, message: string): void {
+    this.reloads.push({ timestamp: this.currentTimestamp, source, ok: false, message: `kept the running version: ${message}` })
   }
 
   /** The run's state between two bars (see {@link EngineSnapshot}). Call it between chunks, never inside one. */
@@ -719,6 +776,7 @@ export class EngineCore {
       orders: this.orders.map((o) => ({ ...o })),
       transitions: [...this.transitions],
       transitionsDropped: this.transitionsDropped,
+      reloads: [...this.reloads],
       rejections: [...this.rejections],
       failures: [...this.failures],
       equityTimes: [...this.equityTimes],
@@ -747,6 +805,7 @@ export class EngineCore {
     core.orders.push(...snapshot.orders.map((o) => ({ ...o })))
     core.transitions.push(...snapshot.transitions)
     core.transitionsDropped = snapshot.transitionsDropped
+    core.reloads.push(...snapshot.reloads)
     core.rejections.push(...snapshot.rejections)
     core.failures.push(...snapshot.failures)
     core.equityTimes.push(...snapshot.equityTimes)

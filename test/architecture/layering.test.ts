@@ -124,6 +124,7 @@ const LAYERS: Readonly<Record<string, { readonly internal: ReadonlyArray<string>
 const ENGINE_MAY_IMPORT: ReadonlyArray<string> = [
   "market-data/MarketData.ts",
   "strategy/Strategy.ts",
+  "strategy/StrategyReloads.ts",
   "execution/Execution.ts",
   // The fill rules (next-open fills, stop/target precedence, commission) the synchronous core applies bar by bar.
   "execution/fill-model.ts"
@@ -137,6 +138,7 @@ const isAdapter = (file: string): boolean =>
   file.startsWith("indicators/ocaml/") ||
   (file.startsWith("market-data/") && file !== "market-data/MarketData.ts") ||
   file.startsWith("strategy/lua/") ||
+  file === "strategy/hot-reload.ts" ||
   file === "strategy/index.ts" ||
   (file.startsWith("execution/") && !ENGINE_MAY_IMPORT.includes(file))
 
@@ -152,10 +154,10 @@ const isLayerChooser = (file: string): boolean => file.startsWith("cli/") || fil
 /** The modules that define the Layers (and so name them). */
 const LAYER_DEFINERS = [
   "market-data/layers.ts", "market-data/MarketData.ts", "strategy/Strategy.ts", "execution/Execution.ts",
-  "indicators/IndicatorEngine.ts", "indicators/ocaml/backend.ts"
+  "indicators/IndicatorEngine.ts", "indicators/ocaml/backend.ts", "strategy/hot-reload.ts", "strategy/StrategyReloads.ts"
 ]
 /** Code that builds or picks a concrete Layer of one of the three services. */
-const CHOOSES_LAYER = /\b(?:csvMarketData|simulatedMarketData|queueMarketData|indicatorEngineLayer)\s*\(|\bocamlIndicatorEngine\b|\b(?:MarketData|Strategy|Execution)\.layer\w*\b|Layer\.(?:succeed|effect|sync)\(\s*(?:MarketData|Strategy|Execution|IndicatorEngine)\b/
+const CHOOSES_LAYER = /\b(?:csvMarketData|simulatedMarketData|queueMarketData|indicatorEngineLayer|watchLuaStrategy)\s*\(|\bocamlIndicatorEngine\b|\b(?:MarketData|Strategy|Execution)\.layer\w*\b|Layer\.(?:succeed|effect|sync)\(\s*(?:MarketData|Strategy|Execution|IndicatorEngine|StrategyReloads)\b/
 /** Modules whose import means access to the concrete Layer constructors. */
 const LAYER_MODULES = ["market-data/layers.ts", "market-data/index.ts"]
 

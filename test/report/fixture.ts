@@ -35,6 +35,7 @@ export const sampleResult = (over: Partial<BacktestResult> = {}): BacktestResult
     symbols: ["SIM-A", "SIM-B"],
     orders: [],
     transitionsDropped: 0,
+    reloads: [],
     metrics: {
       initialCash: 10_000,
       finalEquity: 10_346.789,

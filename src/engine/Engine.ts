@@ -50,12 +50,18 @@ export const runEngine = Effect.fn("Engine.run")(function*(options: RunOptions) 
       else core.reloadFailed(reload.source, reload.error.message)
     }
   }
+  // Strategy failures are recorded in the result and logged when they happen (one check per chunk, not per bar).
+  const logFailures = Effect.suspend(() => {
+    const fresh = core.takeNewFailures()
+    return fresh.length === 0 ? Effect.void : Effect.forEach(fresh, (f) =>
+      Effect.logWarning(`strategy failure on ${f.symbol}: ${f.message}; the symbol opens no new positions`), { discard: true })
+  })
   yield* Stream.runForEachArray(marketData.bars, (chunk) =>
     Effect.sync(() => {
       applyReload()
       core.processChunk(chunk)
       if (onProgress !== undefined) onProgress(core.barsProcessed)
-    }))
+    }).pipe(Effect.andThen(logFailures)))
   const quality = yield* marketData.quality
   return core.finish(quality)
 }, Effect.scoped) as (options: RunOptions) => Effect.Effect<BacktestResult, MarketDataError, MarketData | Strategy | Execution>

@@ -201,6 +201,7 @@ export class EngineCore {
   private readonly maxTransitions: number
   private transitionsDropped = 0
   private readonly reloads: Array<StrategyReloadRecord> = []
+  private failuresLogged = 0
 
   constructor(
     private definition: StrategyDefinition,
@@ -216,6 +217,14 @@ export class EngineCore {
     this.timeoutBars = settings.closeWatchTimeout?.bars ?? Infinity
     this.timeoutMs = settings.closeWatchTimeout?.ms ?? Infinity
     this.maxTransitions = settings.maxTransitions ?? DEFAULT_MAX_TRANSITIONS
+  }
+
+  /** Failures recorded since the last call (for logging them as they happen). */
+  takeNewFailures(): ReadonlyArray<StrategyFailure> {
+    if (this.failuresLogged === this.failures.length) return []
+    const fresh = this.failures.slice(this.failuresLogged)
+    this.failuresLogged = this.failures.length
+    return fresh
   }
 
   /** Bars processed so far. */

@@ -27,6 +27,17 @@ export interface Trade {
   /** `pnl` relative to the entry notional. */
   readonly returnPct: number
   readonly barsHeld: number
+  /** `exitTime − entryTime`, in ms. */
+  readonly holdingMs: number
+  /**
+   * Maximum adverse and favourable excursion: the worst and best unrealised result while the trade was open, in money
+   * (`≥ 0`, for the trade's quantity) and as a fraction of the entry price. Measured on the bars from the fill bar to
+   * the bar before the exit, plus the exit price itself (the exit bar's path before a stop or target is unknown).
+   */
+  readonly mae: number
+  readonly mfe: number
+  readonly maePct: number
+  readonly mfePct: number
   readonly entryReason: string
   readonly exitReason: ExitReason
   readonly exitNote: string
@@ -81,15 +92,35 @@ export interface Metrics {
   readonly initialCash: number
   readonly finalEquity: number
   readonly totalReturn: number
+  /** Compound annual growth rate over the run's elapsed time; `0` for a run shorter than one observation. */
+  readonly annualReturn: number
+  /** Annualised standard deviation of the per-observation returns. */
+  readonly volatility: number
   readonly maxDrawdown: number
+  /** Longest time from an equity peak until equity is back at it (or to the end when it never is), in ms. */
+  readonly maxDrawdownDuration: number
+  /** From the maximum drawdown's trough back to its peak level, in ms; `undefined` when it has not recovered. */
+  readonly recoveryTime: number | undefined
   /** Annualised with {@link Metrics.periodsPerYear}; `0` when returns have no variance. */
   readonly sharpe: number
+  /** Annualised mean return over downside deviation (target 0); `Infinity` with gains and no losing period. */
+  readonly sortino: number
+  /** Annual return / max drawdown; `Infinity` with a positive return and no drawdown. */
+  readonly calmar: number
   /** Equity observations per year, measured from the data (observations / elapsed years). */
   readonly periodsPerYear: number
   readonly tradeCount: number
   readonly winRate: number
   /** Gross profit / gross loss; `Infinity` when there are wins and no losses, `0` with no wins. */
   readonly profitFactor: number
+  /** Mean `pnl` of the winning trades (0 without any). */
+  readonly avgWin: number
+  /** Mean `pnl` of the losing trades, a negative number (0 without any). */
+  readonly avgLoss: number
+  /** Mean `pnl` per trade. */
+  readonly expectancy: number
+  /** Fraction of the equity observations with at least one open position. */
+  readonly exposure: number
   readonly totalFees: number
   readonly bars: number
   readonly start: number | undefined

@@ -21,6 +21,7 @@
  */
 import { Effect, Layer } from "effect"
 import type { ConfigError, MarketDataError, StrategyError } from "../domain/errors.ts"
+import type { StrategyParamValue } from "../domain/params.ts"
 import type { StrategyDefinition } from "../domain/strategy.ts"
 import { runEngine, type RunOptions } from "../engine/Engine.ts"
 import { Execution } from "../execution/Execution.ts"
@@ -61,6 +62,11 @@ export interface BacktestSpec extends Omit<RunOptions, "initialCash"> {
    * reference library through js_of_ocaml; identical values, an independent cross-check of a run).
    */
   readonly indicators?: IndicatorBackendName | undefined
+  /**
+   * Overrides of the parameters a Lua strategy declares (`param("fast", { default = 12, ... })`): values, or text read
+   * by the declared type as from `--param fast=12`. For a TypeScript definition, build it with its parameters instead.
+   */
+  readonly params?: Readonly<Record<string, StrategyParamValue>> | undefined
 }
 
 /**
@@ -92,7 +98,9 @@ export const backtest = (spec: BacktestSpec): Effect.Effect<BacktestResult, Mark
       ...(data.seed !== undefined ? { seed: data.seed } : {}),
       ...(data.intervalMs !== undefined ? { intervalMs: data.intervalMs } : {})
     })
-  const strategy = typeof spec.strategy === "string" ? Strategy.layerLua(spec.strategy) : Strategy.layer(spec.strategy)
+  const strategy = typeof spec.strategy === "string"
+    ? Strategy.layerLua(spec.strategy, spec.params !== undefined ? { params: spec.params } : {})
+    : Strategy.layer(spec.strategy)
   const execution = Execution.layerSimulated({ commissionRate: spec.commissionRate ?? 0.001 })
   return runEngine({ ...spec, initialCash: spec.initialCash ?? 10_000 }).pipe(
     Effect.provide(Layer.mergeAll(marketData, strategy, execution, indicatorEngineLayer(spec.indicators ?? "typescript")))

@@ -85,6 +85,8 @@ interface OpenPosition {
   trailingStopPct: number | undefined
   /** The best price since entry: highest high for a long, lowest low for a short (entry price at first). */
   bestPrice: number
+  /** The worst price since entry: lowest low for a long, highest high for a short (for the adverse excursion). */
+  worstPrice: number
   /** When the price reaches this level the stop moves to the entry price (once). */
   breakevenAt: number | undefined
 }
@@ -164,11 +166,27 @@ export interface EngineSnapshot {
   readonly failures: ReadonlyArray<StrategyFailure>
   readonly equityTimes: ReadonlyArray<number>
   readonly equityValues: ReadonlyArray<number>
+  readonly exposedObservations: number
 }
 
 /** The tighter of two stops for a side (higher for a long, lower for a short); `current` may be absent. */
 const tighter = (side: Side, current: number | undefined, candidate: number): number =>
   current === undefined ? candidate : side === "long" ? Math.max(current, candidate) : Math.min(current, candidate)
+
+/** MAE and MFE of a (part of a) position closed at `exitPrice`: see `Trade.mae`. */
+const excursions = (p: OpenPosition, exitPrice: number, quantity: number) => {
+  const long = p.side === "long"
+  const best = long ? Math.max(p.bestPrice, exitPrice) : Math.min(p.bestPrice, exitPrice)
+  const worst = long ? Math.min(p.worstPrice, exitPrice) : Math.max(p.worstPrice, exitPrice)
+  const favourable = Math.max(0, long ? best - p.entryPrice : p.entryPrice - best)
+  const adverse = Math.max(0, long ? p.entryPrice - worst : worst - p.entryPrice)
+  return {
+    mae: adverse * quantity,
+    mfe: favourable * quantity,
+    maePct: adverse / p.entryPrice,
+    mfePct: favourable / p.entryPrice
+  }
+}
 
 /** Where a trailing stop sits now, from the best price since entry; `undefined` when the position has none. */
 const trailingLevel = (p: OpenPosition): number | undefined => {
@@ -202,6 +220,8 @@ export class EngineCore {
   private transitionsDropped = 0
   private readonly reloads: Array<StrategyReloadRecord> = []
   private failuresLogged = 0
+  /** Equity observations with at least one open position (for the exposure metric). */
+  private exposedObservations = 0
 
   constructor(
     private definition: StrategyDefinition,
@@ -293,6 +313,7 @@ export class EngineCore {
   private ratchet(p: OpenPosition, bar: Bar): boolean {
     const long = p.side === "long"
     p.bestPrice = long ? Math.max(p.bestPrice, bar.high) : Math.min(p.bestPrice, bar.low)
+    p.worstPrice = long ? Math.min(p.worstPrice, bar.low) : Math.max(p.worstPrice, bar.high)
     const before = p.stopLoss
     if (p.breakevenAt !== undefined && (long ? bar.high >= p.breakevenAt : bar.low <= p.breakevenAt)) {
       p.breakevenAt = undefined
@@ -389,6 +410,7 @@ export class EngineCore {
   private recordEquity(timestamp: number): void {
     this.equityTimes.push(timestamp)
     this.equityValues.push(this.portfolio.equity())
+    if (this.portfolio.hasHoldings()) this.exposedObservations++
   }
 
   private fillEntry(runner: SymbolRunner, order: Extract<PendingOrder, { kind: "entry" }>, bar: Bar): void {
@@ -420,6 +442,7 @@ export class EngineCore {
       trailingStop: order.action.trailing_stop,
       trailingStopPct: order.action.trailing_stop_pct,
       bestPrice: price,
+      worstPrice: price,
       breakevenAt: order.action.breakeven_at
     }
     // A trailing stop starts at its distance from the fill price (unless the given stop is already tighter).
@@ -467,6 +490,8 @@ export class EngineCore {
       pnl,
       returnPct: pnl / (p.entryPrice * p.quantity),
       barsHeld: runner.bars - p.entryBar,
+      holdingMs: timestamp - p.entryTime,
+      ...excursions(p, price, p.quantity),
       entryReason: p.entryReason,
       exitReason: reason,
       exitNote: note
@@ -500,6 +525,8 @@ export class EngineCore {
       pnl: realized.pnl,
       returnPct: realized.pnl / (p.entryPrice * quantity),
       barsHeld: runner.bars - p.entryBar,
+      holdingMs: timestamp - p.entryTime,
+      ...excursions(p, price, quantity),
       entryReason: p.entryReason,
       exitReason: "strategy",
       exitNote: `partial exit of ${quantity} (${p.quantity} left): ${reason}`
@@ -695,7 +722,13 @@ export class EngineCore {
     return {
       strategy: this.definition.name,
       symbols: this.order.map((r) => r.symbol).sort(),
-      metrics: computeMetrics({ initialCash: this.settings.initialCash, equity, trades: this.trades, bars: this.barCount }),
+      metrics: computeMetrics({
+        initialCash: this.settings.initialCash,
+        equity,
+        trades: this.trades,
+        bars: this.barCount,
+        exposed: this.exposedObservations
+      }),
       trades: this.trades,
       orders: this.orders,
       equity,
@@ -789,7 +822,8 @@ export class EngineCore {
       rejections: [...this.rejections],
       failures: [...this.failures],
       equityTimes: [...this.equityTimes],
-      equityValues: [...this.equityValues]
+      equityValues: [...this.equityValues],
+      exposedObservations: this.exposedObservations
     }
   }
 
@@ -819,6 +853,7 @@ export class EngineCore {
     core.failures.push(...snapshot.failures)
     core.equityTimes.push(...snapshot.equityTimes)
     core.equityValues.push(...snapshot.equityValues)
+    core.exposedObservations = snapshot.exposedObservations
     const byId = new Map(core.orders.map((o) => [o.id, o]))
     const record = (id: number): MutableOrder => {
       const o = byId.get(id)

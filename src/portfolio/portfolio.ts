@@ -74,6 +74,13 @@ export class Portfolio {
     return this.books.get(symbol)?.holding
   }
 
+  /** Whether any symbol holds a position. */
+  hasHoldings(): boolean {
+    const list = this.bookList
+    for (let i = 0; i < list.length; i++) if (list[i]!.holding !== undefined) return true
+    return false
+  }
+
   /** Cash plus every holding at its mark. */
   equity(): number {
     let equity = this.cashBalance

@@ -170,6 +170,27 @@ describe("breakeven", () => {
   })
 })
 
+describe("excursions and holding time", () => {
+  it("MAE and MFE span the bars the trade was open, up to the exit price, for the traded quantity", () => {
+    // Fill at 100 (bar 1, low 97, high 103); bar 2 high 108; bar 3 (exit bar, filled at its open 104) has a low of
+    // 90 that comes after the exit and must not count.
+    const input = bars([[100, 100, 100, 100], [100, 103, 97, 102], [102, 108, 101, 105], [104, 104, 90, 91]])
+    const def = scripted((phase, b) =>
+      phase === "Watch" && b.timestamp === 0 ? act({ action: "enter_long", quantity: 2 }) :
+      phase === "InTrade" && b.timestamp === 2 * H ? act({ action: "exit" }) : undefined)
+    const t = run(def, input).trades[0]!
+    expect([t.mae, t.mfe, t.maePct, t.mfePct, t.holdingMs]).toEqual([6, 16, 0.03, 0.08, 2 * H])
+  })
+
+  it("for a short, adverse is up and favourable is down; a stop exit counts its own price", () => {
+    const input = bars([[100, 100, 100, 100], [100, 102, 96, 97], [97, 106, 95, 105], [105, 105, 105, 105]])
+    const def = scripted((phase, b) => (phase === "Watch" && b.timestamp === 0 ? act({ action: "enter_short", quantity: 1, stop_loss: 104 }) : undefined))
+    const t = run(def, input).trades[0]!
+    expect(t.exitReason).toBe("stop_loss")
+    expect([t.mae, t.mfe]).toEqual([4, 4])
+  })
+})
+
 describe("transition history", () => {
   it("keeps the most recent maxTransitions and counts the dropped ones", () => {
     // Every bar: Watch → CloseWatch (opportunity) then CloseWatch → Watch (cancel) on the next: one transition a bar.

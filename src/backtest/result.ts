@@ -143,6 +143,16 @@ export interface StrategyReloadRecord {
   readonly message: string
 }
 
+/** One symbol's bars as columns (for price charts with trade markers). */
+export interface PriceSeries {
+  readonly symbol: string
+  readonly timestamps: ReadonlyArray<number>
+  readonly open: ReadonlyArray<number>
+  readonly high: ReadonlyArray<number>
+  readonly low: ReadonlyArray<number>
+  readonly close: ReadonlyArray<number>
+}
+
 /** Everything a run produced. */
 export interface BacktestResult {
   readonly strategy: string
@@ -155,6 +165,8 @@ export interface BacktestResult {
   readonly transitions: ReadonlyArray<Transition>
   /** Older transitions dropped to keep the history bounded (0 unless the limit was reached). */
   readonly transitionsDropped: number
+  /** Each symbol's bars, sorted by symbol (empty when the run was told not to keep them: `recordPrices: false`). */
+  readonly prices: ReadonlyArray<PriceSeries>
   /** Hot reloads of the strategy, in order (empty in backtests). */
   readonly reloads: ReadonlyArray<StrategyReloadRecord>
   readonly rejections: ReadonlyArray<Rejection>

@@ -64,6 +64,8 @@ export interface EngineSettings {
    * `transitionsDropped`, so a long live run's memory stays bounded. Default 100,000.
    */
   readonly maxTransitions?: number | undefined
+  /** Keep every bar's OHLC in the result's `prices` (for price charts); default true. */
+  readonly recordPrices?: boolean | undefined
 }
 
 /** Default of {@link EngineSettings.maxTransitions}. */
@@ -118,6 +120,8 @@ interface SymbolRunner {
   /** When the symbol entered CloseWatch: its bar count and the timestamp. */
   closeWatchBar: number
   closeWatchTime: number
+  /** The symbol's bars as columns, when prices are recorded. */
+  readonly prices: { timestamps: Array<number>; open: Array<number>; high: Array<number>; low: Array<number>; close: Array<number> } | undefined
 }
 
 const describe = (e: unknown): string => (e instanceof Error ? e.message : String(e))
@@ -142,6 +146,7 @@ export interface RunnerSnapshot {
   /** The strategy's context as JSON-safe data (`snapshotContext`): functions are not kept, non-finite numbers become null. */
   readonly context: Record<string, unknown> | undefined
   readonly indicators: SymbolIndicatorsSnapshot
+  readonly prices: SymbolRunner["prices"]
 }
 
 /**
@@ -217,6 +222,7 @@ export class EngineCore {
   private readonly timeoutBars: number
   private readonly timeoutMs: number
   private readonly maxTransitions: number
+  private readonly recordPrices: boolean
   private transitionsDropped = 0
   private readonly reloads: Array<StrategyReloadRecord> = []
   private failuresLogged = 0
@@ -237,6 +243,7 @@ export class EngineCore {
     this.timeoutBars = settings.closeWatchTimeout?.bars ?? Infinity
     this.timeoutMs = settings.closeWatchTimeout?.ms ?? Infinity
     this.maxTransitions = settings.maxTransitions ?? DEFAULT_MAX_TRANSITIONS
+    this.recordPrices = settings.recordPrices ?? true
   }
 
   /** Failures recorded since the last call (for logging them as they happen). */
@@ -266,6 +273,14 @@ export class EngineCore {
     this.barCount++
     const runner = this.runners.get(bar.symbol) ?? this.addRunner(bar)
     runner.bars++
+    const prices = runner.prices
+    if (prices !== undefined) {
+      prices.timestamps.push(bar.timestamp)
+      prices.open.push(bar.open)
+      prices.high.push(bar.high)
+      prices.low.push(bar.low)
+      prices.close.push(bar.close)
+    }
     runner.lastPrice = bar.open
     this.portfolio.mark(bar.symbol, bar.open)
 
@@ -354,7 +369,8 @@ export class EngineCore {
       lastTimestamp: bar.timestamp,
       bars: 0,
       closeWatchBar: 0,
-      closeWatchTime: 0
+      closeWatchTime: 0,
+      prices: this.recordPrices ? { timestamps: [], open: [], high: [], low: [], close: [] } : undefined
     }
     if (failure !== undefined) this.failures.push({ symbol: bar.symbol, timestamp: bar.timestamp, message: describe(failure) })
     this.runners.set(bar.symbol, runner)
@@ -735,6 +751,9 @@ export class EngineCore {
       transitions: this.transitions,
       transitionsDropped: this.transitionsDropped,
       reloads: this.reloads,
+      prices: [...this.order]
+        .sort((a, b) => (a.symbol < b.symbol ? -1 : a.symbol > b.symbol ? 1 : 0))
+        .flatMap((r) => (r.prices === undefined ? [] : [{ symbol: r.symbol, ...r.prices }])),
       rejections: this.rejections,
       failures: this.failures,
       quality
@@ -812,7 +831,10 @@ export class EngineCore {
         closeWatchBar: r.closeWatchBar,
         closeWatchTime: r.closeWatchTime,
         context: r.strategy?.snapshotContext(),
-        indicators: r.indicators.snapshot()
+        indicators: r.indicators.snapshot(),
+        prices: r.prices === undefined
+          ? undefined
+          : { timestamps: [...r.prices.timestamps], open: [...r.prices.open], high: [...r.prices.high], low: [...r.prices.low], close: [...r.prices.close] }
       })),
       trades: this.trades.map((t) => ({ ...t })),
       orders: this.orders.map((o) => ({ ...o })),
@@ -885,7 +907,10 @@ export class EngineCore {
         lastTimestamp: saved.lastTimestamp,
         bars: saved.bars,
         closeWatchBar: saved.closeWatchBar,
-        closeWatchTime: saved.closeWatchTime
+        closeWatchTime: saved.closeWatchTime,
+        prices: saved.prices === undefined || !core.recordPrices
+          ? (core.recordPrices ? { timestamps: [], open: [], high: [], low: [], close: [] } : undefined)
+          : { timestamps: [...saved.prices.timestamps], open: [...saved.prices.open], high: [...saved.prices.high], low: [...saved.prices.low], close: [...saved.prices.close] }
       }
       core.runners.set(runner.symbol, runner)
       core.order.push(runner)

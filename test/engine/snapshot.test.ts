@@ -109,6 +109,7 @@ describe("engine snapshots", () => {
           expect(result.failures, `split at ${at}`).toEqual(whole.failures)
           expect(result.equity, `split at ${at}`).toEqual(whole.equity)
           expect(result.metrics, `split at ${at}`).toEqual(whole.metrics)
+          expect(result.prices, `split at ${at}`).toEqual(whole.prices)
         }
       })
     }

@@ -41,6 +41,7 @@ export const sampleResult = (over: Partial<BacktestResult> = {}): BacktestResult
     orders: [],
     transitionsDropped: 0,
     reloads: [],
+    prices: [],
     metrics: {
       initialCash: 10_000,
       finalEquity: 10_346.789,

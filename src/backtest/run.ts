@@ -20,7 +20,7 @@
  * @module
  */
 import { Effect, Layer } from "effect"
-import type { ConfigError, MarketDataError, StrategyError } from "../domain/errors.ts"
+import { ConfigError, type MarketDataError, type StrategyError } from "../domain/errors.ts"
 import type { StrategyParamValue } from "../domain/params.ts"
 import type { StrategyDefinition } from "../domain/strategy.ts"
 import { runEngine, type RunOptions } from "../engine/Engine.ts"
@@ -98,6 +98,12 @@ export const backtest = (spec: BacktestSpec): Effect.Effect<BacktestResult, Mark
       ...(data.seed !== undefined ? { seed: data.seed } : {}),
       ...(data.intervalMs !== undefined ? { intervalMs: data.intervalMs } : {})
     })
+  if (typeof spec.strategy !== "string" && spec.params !== undefined && Object.keys(spec.params).length > 0) {
+    return Effect.fail(new ConfigError({
+      field: "params",
+      reason: "parameter overrides apply to a Lua strategy file; build a TypeScript definition with its parameters instead"
+    }))
+  }
   const strategy = typeof spec.strategy === "string"
     ? Strategy.layerLua(spec.strategy, spec.params !== undefined ? { params: spec.params } : {})
     : Strategy.layer(spec.strategy)

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { parseParamAssignments } from "../domain/params.ts"
 import { type IndicatorBackendName, INDICATOR_BACKENDS } from "../indicators/IndicatorEngine.ts"
 
 /** Exit codes of the CLI. */
@@ -41,6 +42,17 @@ export interface BacktestCommand {
   readonly quiet: boolean
   /** Which backend computes the indicators. */
   readonly indicators: IndicatorBackendName
+  /** Strategy parameter overrides (`--param name=value`), as text read by each parameter's declared type. */
+  readonly params: Readonly<Record<string, string>>
+  /** `--closewatch-timeout`: bars or milliseconds in CloseWatch before returning to Watch. */
+  readonly closeWatchTimeout: { readonly bars?: number; readonly ms?: number } | undefined
+}
+
+/** The parsed `validate` command: load a strategy (with parameter overrides) and report. */
+export interface ValidateCommand {
+  readonly _tag: "validate"
+  readonly strategy: string
+  readonly params: Readonly<Record<string, string>>
 }
 
 /** The parsed `indicators` command: print the registry as a table or as JSON. */
@@ -53,7 +65,8 @@ export interface IndicatorsCommand {
 export type Command =
   | BacktestCommand
   | IndicatorsCommand
-  | { readonly _tag: "help"; readonly topic: "main" | "backtest" | "indicators" }
+  | ValidateCommand
+  | { readonly _tag: "help"; readonly topic: "main" | "backtest" | "indicators" | "validate" }
   | { readonly _tag: "version" }
 
 /** Top-level help text. */
@@ -62,10 +75,22 @@ export const MAIN_HELP = `trading-engine: backtest and trade with Lua or TypeScr
 Usage:
   trading-engine backtest --data <file>... --strategy <file.lua> [options]
   trading-engine backtest --simulate <SYM>... --bars <n> --strategy <file.lua> [options]
+  trading-engine validate --strategy <file.lua> [--param name=value...]
   trading-engine indicators --list [--json]
   trading-engine --help | --version
 
 Run 'trading-engine backtest --help' for the backtest options.
+`
+
+/** Help text of the validate command. */
+export const VALIDATE_HELP = `trading-engine validate: check a strategy without running it
+
+Usage:
+  trading-engine validate --strategy <file.lua> [--param name=value...]
+
+Loads the script in the sandbox: syntax, the three required functions, the parameters it declares and the
+overrides given. Prints the declared parameters and exits 0 when valid; otherwise prints file:line and the reason
+and exits 4 (2 for bad arguments).
 `
 
 /** Help text of the indicators command. */
@@ -97,6 +122,9 @@ Options:
   --window <n>            bars for indicators.high/low/range/avg_volume (default 20)
   --indicators <backend>  typescript | ocaml: which implementation computes the indicators
                           (default typescript; ocaml runs the OCaml reference build, same values)
+  --param <name=value>... override a parameter the strategy declares (repeatable)
+  --closewatch-timeout <n|duration>
+                          leave CloseWatch after n bars, or after a duration (90m, 6h, 2d), without an entry
   --from <time>           only bars opening at or after this UTC time (2022-01-01 or 2022-01-01T12:00Z)
   --to <time>             only bars opening before this UTC time
   --out <dir>             write result.json and report.html there (default out/<strategy name>)
@@ -151,7 +179,8 @@ export const parseArgs = (argv: ReadonlyArray<string>): Command => {
   if (argv[0] === "--version" || argv[0] === "-v") return { _tag: "version" }
   const [command, ...rest] = argv
   if (command === "indicators") return parseIndicatorsArgs(rest)
-  if (command !== "backtest") throw new UsageError(`unknown command ${JSON.stringify(command)} (expected: backtest or indicators)`)
+  if (command === "validate") return parseValidateArgs(rest)
+  if (command !== "backtest") throw new UsageError(`unknown command ${JSON.stringify(command)} (expected: backtest, validate or indicators)`)
   if (rest.includes("--help") || rest.includes("-h")) return { _tag: "help", topic: "backtest" }
 
   let data: Array<string> = []
@@ -170,6 +199,8 @@ export const parseArgs = (argv: ReadonlyArray<string>): Command => {
   let to: number | undefined
   let quiet = false
   let indicators: IndicatorBackendName = "typescript"
+  let params: Record<string, string> = {}
+  let closeWatchTimeout: BacktestCommand["closeWatchTimeout"]
 
   let i = 0
   while (i < rest.length) {
@@ -231,6 +262,15 @@ export const parseArgs = (argv: ReadonlyArray<string>): Command => {
         indicators = backend
         break
       }
+      case "--param": {
+        let values: Array<string>
+        ;[values, i] = takeValues(rest, i, flag)
+        params = { ...params, ...parseParams(values, params) }
+        continue
+      }
+      case "--closewatch-timeout":
+        closeWatchTimeout = parseTimeout(takeValue(rest, i, flag))
+        break
       case "--quiet":
         quiet = true
         i += 1
@@ -244,7 +284,55 @@ export const parseArgs = (argv: ReadonlyArray<string>): Command => {
   if (data.length === 0 && simulate.length === 0) throw new UsageError("give --data <file>... or --simulate <SYM>...")
   if (data.length > 0 && simulate.length > 0) throw new UsageError("--data and --simulate cannot be combined")
   if (from !== undefined && to !== undefined && to <= from) throw new UsageError("--to must be after --from")
-  return { _tag: "backtest", data, simulate, bars, seed, format, symbol, strategy, cash, commission, out, badRows, window, from, to, quiet, indicators }
+  return { _tag: "backtest", data, simulate, bars, seed, format, symbol, strategy, cash, commission, out, badRows, window, from, to, quiet, indicators, params, closeWatchTimeout }
+}
+
+/** `name=value` assignments; a name given twice (here or in `before`) is a usage error. */
+const parseParams = (values: ReadonlyArray<string>, before: Readonly<Record<string, string>>): Record<string, string> => {
+  const parsed = parseParamAssignments(values)
+  if (!parsed.ok) throw new UsageError(`--param: ${parsed.problem}`)
+  for (const name of Object.keys(parsed.overrides)) {
+    if (Object.prototype.hasOwnProperty.call(before, name)) throw new UsageError(`--param: ${name} is given twice`)
+  }
+  return parsed.overrides
+}
+
+const DURATION_UNITS: Readonly<Record<string, number>> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }
+
+/** `12` (bars) or a duration `90m`, `6h`, `2d`, `30s`. */
+export const parseTimeout = (raw: string): { readonly bars: number } | { readonly ms: number } => {
+  const m = /^(\d+(?:\.\d+)?)([smhd])?$/.exec(raw.trim())
+  const n = m === null ? NaN : Number(m[1])
+  if (m === null || !(n > 0)) {
+    throw new UsageError(`--closewatch-timeout: expected a number of bars (12) or a duration (90m, 6h, 2d), got ${JSON.stringify(raw)}`)
+  }
+  if (m[2] === undefined) {
+    if (!Number.isInteger(n)) throw new UsageError(`--closewatch-timeout: a number of bars must be whole, got ${JSON.stringify(raw)}`)
+    return { bars: n }
+  }
+  return { ms: n * DURATION_UNITS[m[2]]! }
+}
+
+const parseValidateArgs = (rest: ReadonlyArray<string>): Command => {
+  if (rest.includes("--help") || rest.includes("-h")) return { _tag: "help", topic: "validate" }
+  let strategy: string | undefined
+  let params: Record<string, string> = {}
+  let i = 0
+  while (i < rest.length) {
+    const flag = rest[i]!
+    if (flag === "--strategy") {
+      strategy = takeValue(rest, i, flag)
+      i += 2
+    } else if (flag === "--param") {
+      let values: Array<string>
+      ;[values, i] = takeValues(rest, i, flag)
+      params = { ...params, ...parseParams(values, params) }
+    } else {
+      throw new UsageError(flag.startsWith("--") ? `unknown option ${flag}` : `unexpected argument ${JSON.stringify(flag)}`)
+    }
+  }
+  if (strategy === undefined) throw new UsageError("--strategy <file.lua> is required")
+  return { _tag: "validate", strategy, params }
 }
 
 const parseIndicatorsArgs = (rest: ReadonlyArray<string>): Command => {

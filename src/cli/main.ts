@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { Cause, Effect, Exit } from "effect"
+import { Cause, Effect, Exit, Logger } from "effect"
 import { access, constants, mkdir, readFile, stat, writeFile } from "node:fs/promises"
 import * as path from "node:path"
 import { backtest } from "../backtest/run.ts"
@@ -12,7 +12,19 @@ import type { BacktestResult } from "../backtest/result.ts"
 import { renderHtmlReport } from "../report/html.ts"
 import { formatSummaryTable } from "../report/summary.ts"
 import { defaultParams, formatRegistry, indicatorRegistry } from "../indicators/registry.ts"
-import { BACKTEST_HELP, type BacktestCommand, ExitCode, INDICATORS_HELP, MAIN_HELP, parseArgs, UsageError } from "./args.ts"
+import type { StrategyParamSpec } from "../domain/params.ts"
+import { loadLuaStrategy } from "../strategy/lua/host.ts"
+import {
+  BACKTEST_HELP,
+  type BacktestCommand,
+  ExitCode,
+  INDICATORS_HELP,
+  MAIN_HELP,
+  parseArgs,
+  UsageError,
+  VALIDATE_HELP,
+  type ValidateCommand
+} from "./args.ts"
 
 /** Where the CLI writes; injectable so tests capture output without a terminal. */
 export interface CliIO {
@@ -81,6 +93,8 @@ export const runBacktestCommand = (cmd: BacktestCommand, io: CliIO): Effect.Effe
       commissionRate: cmd.commission,
       windowSize: cmd.window,
       indicators: cmd.indicators,
+      params: cmd.params,
+      closeWatchTimeout: cmd.closeWatchTimeout,
       onProgress
     })
     const seconds = (performance.now() - started) / 1000
@@ -136,6 +150,36 @@ export const registryAsJson = (): Array<Record<string, unknown>> =>
     lookbackAtDefaults: s.lookback(defaultParams(s))
   }))
 
+const HELP = { main: MAIN_HELP, backtest: BACKTEST_HELP, indicators: INDICATORS_HELP, validate: VALIDATE_HELP } as const
+
+const describeParam = (p: StrategyParamSpec, value: unknown): string => {
+  const bounds = p.choices !== undefined
+    ? ` one of ${p.choices.join("|")}`
+    : p.min !== undefined || p.max !== undefined
+    ? ` ${p.min ?? "-inf"}..${p.max ?? "inf"}`
+    : ""
+  const changed = value !== p.default ? ` (default ${String(p.default)})` : ""
+  return `  ${p.name} = ${String(value)}${changed}  ${p.type}${bounds}${p.description !== undefined ? `  ${p.description}` : ""}`
+}
+
+/** `validate`: loads the strategy as a backtest would (sandbox, required functions, parameters) and reports. */
+export const runValidateCommand = (cmd: ValidateCommand, io: CliIO): Effect.Effect<number> =>
+  loadLuaStrategy(cmd.strategy, { params: cmd.params }).pipe(
+    Effect.map((definition) => {
+      const params = definition.params ?? []
+      const lines = [`${cmd.strategy}: ok (${definition.name}: detect_opportunity, filter_commitment, manage_position)`]
+      if (params.length === 0) lines.push("no parameters declared")
+      else lines.push(`parameters:`, ...params.map((p) => describeParam(p, definition.paramValues?.[p.name])))
+      io.stdout(lines.join("\n") + "\n")
+      return ExitCode.ok
+    }),
+    Effect.catchTag("StrategyError", (e) =>
+      Effect.sync(() => {
+        io.stderr(`trading-engine: invalid strategy: ${e.message}\n`)
+        return e.kind === "load" && /cannot read/.test(e.detail) ? ExitCode.usage : ExitCode.strategy
+      }))
+  )
+
 /** Runs the CLI with the given arguments; returns the exit code. */
 export const runCli = async (argv: ReadonlyArray<string>, io: CliIO): Promise<number> => {
   let command
@@ -143,7 +187,7 @@ export const runCli = async (argv: ReadonlyArray<string>, io: CliIO): Promise<nu
     command = parseArgs(argv)
   } catch (e) {
     if (e instanceof UsageError) {
-      const topic = argv[0] === "backtest" || argv[0] === "indicators" ? `${argv[0]} ` : ""
+      const topic = argv[0] === "backtest" || argv[0] === "indicators" || argv[0] === "validate" ? `${argv[0]} ` : ""
       io.stderr(`trading-engine: ${e.message}\nRun 'trading-engine ${topic}--help' for usage.\n`)
       return ExitCode.usage
     }
@@ -151,8 +195,14 @@ export const runCli = async (argv: ReadonlyArray<string>, io: CliIO): Promise<nu
   }
   switch (command._tag) {
     case "help":
-      io.stdout(command.topic === "main" ? MAIN_HELP : command.topic === "backtest" ? BACKTEST_HELP : INDICATORS_HELP)
+      io.stdout(HELP[command.topic])
       return ExitCode.ok
+    case "validate": {
+      const exit = await Effect.runPromiseExit(runValidateCommand(command, io))
+      if (Exit.isSuccess(exit)) return exit.value
+      io.stderr(`trading-engine: unexpected failure:\n${Cause.pretty(exit.cause)}\n`)
+      return ExitCode.unexpected
+    }
     case "indicators":
       io.stdout(command.json ? toJson(registryAsJson()) + "\n" : formatRegistry())
       return ExitCode.ok
@@ -162,7 +212,9 @@ export const runCli = async (argv: ReadonlyArray<string>, io: CliIO): Promise<nu
       return ExitCode.ok
     }
     case "backtest": {
-      const exit = await Effect.runPromiseExit(runBacktestCommand(command, io))
+      // Logs (strategy failures as they happen) go to stderr: stdout carries the summary table.
+      const logToStderr = Logger.layer([Logger.map(Logger.formatSimple, (line) => io.stderr(`${line}\n`))])
+      const exit = await Effect.runPromiseExit(runBacktestCommand(command, io).pipe(Effect.provide(logToStderr)))
       if (Exit.isSuccess(exit)) return exit.value
       io.stderr(`trading-engine: unexpected failure:\n${Cause.pretty(exit.cause)}\n`)
       return ExitCode.unexpected

@@ -20,7 +20,7 @@ describe("CLI arguments", () => {
     ])).toEqual({
       _tag: "backtest", data: ["a.csv", "b.csv"], simulate: [], bars: 5000, seed: 42, format: "binance", symbol: undefined,
       strategy: "s.lua", cash: 5000, commission: 0.001, out: "o", badRows: "skip", window: 50, from: undefined, to: undefined, quiet: true,
-      indicators: "ocaml"
+      indicators: "ocaml", params: {}, closeWatchTimeout: undefined
     })
   })
 
@@ -34,6 +34,30 @@ describe("CLI arguments", () => {
     expect(cmd).toMatchObject({ from: Date.UTC(2022, 0, 1), to: Date.UTC(2023, 2, 31, 12) })
     expect(usage(["backtest", "--data", "a.csv", "--strategy", "s.lua", "--from", "2022-02-30"])).toBe('--from: expected a UTC date such as 2022-01-01 or 2022-01-01T12:00, got "2022-02-30"')
     expect(usage(["backtest", "--data", "a.csv", "--strategy", "s.lua", "--from", "2022-02-01", "--to", "2022-01-01"])).toBe("--to must be after --from")
+  })
+
+  it("--param overrides and --closewatch-timeout", () => {
+    const base = ["backtest", "--data", "a.csv", "--strategy", "s.lua"]
+    expect(parseArgs([...base, "--param", "fast=12", "slow=26", "--param", "mode=breakout"])).toMatchObject({
+      params: { fast: "12", slow: "26", mode: "breakout" }
+    })
+    expect(usage([...base, "--param", "fast"])).toBe('--param: expected name=value, got "fast"')
+    expect(usage([...base, "--param", "fast=1", "--param", "fast=2"])).toBe("--param: fast is given twice")
+    expect(usage([...base, "--param", "2x=1"])).toBe('--param: expected name=value, got "2x=1"')
+    expect(parseArgs([...base, "--closewatch-timeout", "12"])).toMatchObject({ closeWatchTimeout: { bars: 12 } })
+    expect(parseArgs([...base, "--closewatch-timeout", "90m"])).toMatchObject({ closeWatchTimeout: { ms: 5_400_000 } })
+    expect(parseArgs([...base, "--closewatch-timeout", "2d"])).toMatchObject({ closeWatchTimeout: { ms: 172_800_000 } })
+    expect(usage([...base, "--closewatch-timeout", "1.5"])).toBe('--closewatch-timeout: a number of bars must be whole, got "1.5"')
+    expect(usage([...base, "--closewatch-timeout", "soon"])).toBe(
+      '--closewatch-timeout: expected a number of bars (12) or a duration (90m, 6h, 2d), got "soon"'
+    )
+  })
+
+  it("validate --strategy [--param]", () => {
+    expect(parseArgs(["validate", "--strategy", "s.lua", "--param", "fast=3"])).toEqual({ _tag: "validate", strategy: "s.lua", params: { fast: "3" } })
+    expect(parseArgs(["validate", "--help"])).toEqual({ _tag: "help", topic: "validate" })
+    expect(usage(["validate"])).toBe("--strategy <file.lua> is required")
+    expect(usage(["validate", "--strategy", "s.lua", "x"])).toBe('unexpected argument "x"')
   })
 
   it("indicators --list [--json]", () => {
@@ -58,7 +82,7 @@ describe("CLI arguments", () => {
   })
 
   it("clear messages for bad arguments", () => {
-    expect(usage(["trade"])).toBe('unknown command "trade" (expected: backtest or indicators)')
+    expect(usage(["trade"])).toBe('unknown command "trade" (expected: backtest, validate or indicators)')
     expect(usage(["backtest", "--data", "a.csv", "--strategy", "s.lua", "--indicators", "rust"])).toBe('--indicators: expected typescript or ocaml, got "rust"')
     expect(usage(["indicators"])).toBe("indicators: give --list")
     expect(usage(["indicators", "--list", "--all"])).toBe("unknown option --all")

@@ -229,6 +229,68 @@ describe("trading-engine CLI: real data", () => {
   })
 })
 
+describe("trading-engine validate and --param", () => {
+  const PARAMS_LUA = [
+    'local FAST = param("fast", { default = 12, min = 2, max = 200, description = "fast EMA period" })',
+    'local SLOW = param("slow", { default = 26, min = 3, max = 400 })',
+    "function detect_opportunity(md, ctx, ind)",
+    "  local f, s = ind.ema(FAST), ind.ema(SLOW)",
+    "  if f == nil or s == nil then return nil end",
+    "  if f > s and not ctx.long then ctx.long = true return { action = 'enter_long', quantity = 0.5 } end",
+    "  if f < s then ctx.long = false end",
+    "end",
+    "function filter_commitment() end",
+    "function manage_position(md, ctx, ind)",
+    "  if ind.ema(FAST) < ind.ema(SLOW) then ctx.long = false return { action = 'exit' } end",
+    "end"
+  ].join("\n")
+
+  it("a valid script: exit 0 and its declared parameters with the values in effect", async () => {
+    const file = tmpPath("params.lua")
+    fs.writeFileSync(file, PARAMS_LUA)
+    const run = await cli("validate", "--strategy", file, "--param", "fast=5")
+    expect(run.status, show(run)).toBe(0)
+    expect(run.stdout).toContain(`${file}: ok`)
+    expect(run.stdout).toContain("fast = 5 (default 12)  integer 2..200  fast EMA period")
+    expect(run.stdout).toContain("slow = 26  integer 3..400")
+  })
+
+  it("a broken script or a bad override: exit 4 with file, line and reason", async () => {
+    const broken = tmpPath("broken.lua")
+    fs.writeFileSync(broken, "function detect_opportunity()\n  if then\nend\n")
+    const syntax = await cli("validate", "--strategy", broken)
+    expect(syntax.status, show(syntax)).toBe(4)
+    expect(syntax.stderr).toContain(`${broken}:2: syntax:`)
+    const missing = tmpPath("missing.lua")
+    fs.writeFileSync(missing, "function detect_opportunity() end")
+    const m = await cli("validate", "--strategy", missing)
+    expect(m.status, show(m)).toBe(4)
+    expect(m.stderr).toContain("missing function(s): filter_commitment, manage_position")
+    const file = tmpPath("params.lua")
+    fs.writeFileSync(file, PARAMS_LUA)
+    const bad = await cli("validate", "--strategy", file, "--param", "fast=1")
+    expect(bad.status, show(bad)).toBe(4)
+    expect(bad.stderr).toContain("params: fast: must be >= 2, got 1")
+    const unknown = await cli("validate", "--strategy", file, "--param", "fastt=3")
+    expect(unknown.stderr).toContain("fastt: unknown parameter (declared: fast, slow)")
+  })
+
+  it("backtest --param changes the run, and the defaults reproduce the run without --param", async () => {
+    const file = tmpPath("params.lua")
+    fs.writeFileSync(file, PARAMS_LUA)
+    const base = ["backtest", "--data", ...DEMO_DATA, "--strategy", file, "--quiet"]
+    const plain = await cli(...base, "--out", tmpPath("p-plain"))
+    const same = await cli(...base, "--out", tmpPath("p-same"), "--param", "fast=12", "slow=26")
+    const other = await cli(...base, "--out", tmpPath("p-other"), "--param", "fast=5", "--param", "slow=60")
+    for (const r of [plain, same, other]) expect(r.status, show(r)).toBe(0)
+    expect(readResult(tmpPath("p-same")).trades).toEqual(readResult(tmpPath("p-plain")).trades)
+    expect(readResult(tmpPath("p-other")).trades).not.toEqual(readResult(tmpPath("p-plain")).trades)
+    const bad = await cli(...base, "--out", tmpPath("p-bad"), "--param", "slow=abc")
+    expect(bad.status, show(bad)).toBe(4)
+    expect(bad.stderr).toContain("slow: expected a finite number, got \"abc\"")
+  })
+})
+
 describe("trading-engine indicators --list", () => {
   it("prints the registry: every indicator with its inputs, parameter defaults, outputs and lookback", async () => {
     const run = await cli("indicators", "--list")

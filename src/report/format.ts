@@ -103,3 +103,21 @@ export const formatDuration = (ms: number | undefined): string => {
   }
   return parts.join(" ")
 }
+
+/**
+ * An elapsed time (holding time, drawdown duration): days and hours from one day up (`"843d 4h"`, `"2d"`), else as
+ * {@link formatDuration} (`"5h 30m"`, `"45m"`). Days stay days (no weeks or years), so long spans compare at a glance.
+ */
+export const formatElapsed = (ms: number | undefined): string => {
+  if (ms === undefined || !Number.isFinite(ms) || ms < 0) return NOT_AVAILABLE
+  const day = 86_400_000
+  if (ms < day) return formatDuration(ms)
+  const hours = Math.round(ms / 3_600_000)
+  const d = Math.floor(hours / 24)
+  const h = hours - d * 24
+  return h > 0 ? `${formatCount(d)}d ${h}h` : `${formatCount(d)}d`
+}
+
+/** Escapes text for HTML element content and attribute values. */
+export const escapeHtml = (s: string): string =>
+  s.replace(/[&<>"']/g, (c) => (c === "&" ? "&amp;" : c === "<" ? "&lt;" : c === ">" ? "&gt;" : c === '"' ? "&quot;" : "&#39;"))

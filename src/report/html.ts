@@ -2,8 +2,13 @@
  * The HTML report of a run: one standalone file that opens offline.
  *
  * - uPlot (JS and CSS) is read from the installed `uplot` package at render time and inlined;
- * - the chart data is embedded as JSON in a `<script type="application/json">` tag and drawn by a small inline
- *   script; tables (metrics, trades, data quality) are plain HTML, readable without JavaScript;
+ * - the data is embedded as JSON in a `<script type="application/json" id="report-data">` tag ({@link ReportData})
+ *   and drawn by a small inline script (`client.ts`); the tables (metrics, trades, data quality) are plain HTML,
+ *   readable without JavaScript; with it, the trade table sorts by any column and a button downloads the metrics and
+ *   trades as JSON (the complete result, every bar and order included, is the `result.json` the CLI writes beside
+ *   the report);
+ * - each symbol's price candles are aggregated into at most {@link DEFAULT_MAX_CANDLES} calendar-aligned buckets
+ *   (`candles.ts`), with each trade's entry and exit marked on the bucket holding its fill time, at its fill price;
  * - equity and drawdown curves are downsampled to at most {@link DEFAULT_MAX_POINTS} points with a min/max per
  *   bucket, so a million-bar run still gives a small file and keeps every peak and trough;
  * - a Content-Security-Policy forbids any network access; times are UTC ISO-8601.
@@ -15,23 +20,35 @@
 import * as fs from "node:fs"
 import { createRequire } from "node:module"
 import type { BacktestResult, Trade } from "../backtest/result.ts"
-import {
-  formatCount,
-  formatDuration,
-  formatNumber,
-  formatPercent,
-  formatPrice,
-  formatQuantity,
-  formatTime,
-  NOT_AVAILABLE
-} from "./format.ts"
+import { aggregateCandles, type Candles, DEFAULT_MAX_CANDLES, type Markers, tradeMarkers } from "./candles.ts"
+import { CLIENT_SCRIPT } from "./client.ts"
+import { escapeHtml, formatCount, formatDuration, formatNumber, formatTime, NOT_AVAILABLE } from "./format.ts"
 import { formatPeriod, metricRows } from "./summary.ts"
+import {
+  encodeMetrics,
+  type EncodedMetrics,
+  keptIndices,
+  renderTradeTable,
+  TRADE_FIELDS,
+  TRADE_TABLE_CSS,
+  tradeColumns,
+  type TradeColumns
+} from "./trades.ts"
 
-/** Default cap on the number of points per chart. */
+export { DEFAULT_MAX_CANDLES } from "./candles.ts"
+export { escapeHtml } from "./format.ts"
+
+/** Default cap on the number of points per equity or drawdown chart. */
 export const DEFAULT_MAX_POINTS = 4000
 
 /** Default cap on the rows of the trade table (the first and last halves are shown beyond it). */
 export const DEFAULT_MAX_TRADE_ROWS = 5000
+
+/**
+ * Default cap on the trades embedded as JSON (chart markers, sorting, download): all of them, or the first and last
+ * halves beyond it. Never below the table's cap, so every row shown has its data.
+ */
+export const DEFAULT_MAX_EMBEDDED_TRADES = 20_000
 
 /** Default cap on the gaps, suspect bars and skipped rows listed per section. */
 export const DEFAULT_MAX_QUALITY_ROWS = 200
@@ -42,25 +59,47 @@ export interface Series {
   readonly v: ReadonlyArray<number | null>
 }
 
-/** The data embedded in the report as JSON and drawn by its inline script. */
+/** One symbol's price chart: its candles and the markers of its embedded trades. */
+export interface PriceChart extends Candles {
+  /** Entry and exit markers; `trade` indexes {@link ReportData.trades}. */
+  readonly markers: Markers
+}
+
+/**
+ * The data embedded in the report as JSON and drawn by its inline script. Non-finite numbers of the metrics and
+ * trades are strings (`"Infinity"`), as in `result.json`.
+ */
 export interface ReportData {
-  readonly version: 1
+  readonly version: 2
   readonly strategy: string
   readonly symbols: ReadonlyArray<string>
+  readonly metrics: EncodedMetrics
   /** Number of points of the full equity curve (before downsampling). */
   readonly points: number
   /** Equity after each timestamp (ms), downsampled. */
   readonly equity: Series
   /** Drawdown from the running peak as a fraction (≤ 0), downsampled. */
   readonly drawdown: Series
+  /** One chart per symbol with recorded prices, in the result's order. */
+  readonly prices: ReadonlyArray<PriceChart>
+  /** The run's trade count ({@link ReportData.trades} holds fewer beyond the embedding cap). */
+  readonly tradeCount: number
+  /** The fields of {@link ReportData.trades} in `Trade` order (the key order of the downloaded trades). */
+  readonly tradeFields: ReadonlyArray<keyof Trade>
+  /** The trades as columns: all, or the first and last halves beyond the embedding cap. */
+  readonly trades: TradeColumns
 }
 
-/** Options of {@link renderHtmlReport}. */
+/** Options of {@link renderHtmlReport} and {@link buildReportData}. */
 export interface HtmlReportOptions {
-  /** Maximum points per chart (default {@link DEFAULT_MAX_POINTS}, at least 4). */
+  /** Maximum points per equity or drawdown chart (default {@link DEFAULT_MAX_POINTS}, at least 4). */
   readonly maxPoints?: number
-  /** Maximum rows of the trade table (default {@link DEFAULT_MAX_TRADE_ROWS}). */
+  /** Maximum candles per symbol (default {@link DEFAULT_MAX_CANDLES}, at least 1). */
+  readonly maxCandles?: number
+  /** Maximum rows of the trade table (default {@link DEFAULT_MAX_TRADE_ROWS}, at least 2). */
   readonly maxTradeRows?: number
+  /** Maximum trades embedded as JSON (default {@link DEFAULT_MAX_EMBEDDED_TRADES}, at least `maxTradeRows`). */
+  readonly maxEmbeddedTrades?: number
   /** Maximum rows per data-quality list (default {@link DEFAULT_MAX_QUALITY_ROWS}). */
   readonly maxQualityRows?: number
 }
@@ -141,22 +180,50 @@ export const drawdownCurve = (equity: ArrayLike<number>): Float64Array => {
   return out
 }
 
-/** The JSON data of a report: downsampled equity and drawdown, with the run's name and symbols. */
-export const buildReportData = (result: BacktestResult, maxPoints: number = DEFAULT_MAX_POINTS): ReportData => {
-  const { timestamps, equity } = result.equity
+interface Caps {
+  readonly maxPoints: number
+  readonly maxCandles: number
+  readonly maxTradeRows: number
+  readonly maxEmbeddedTrades: number
+  readonly maxQualityRows: number
+}
+
+const capsOf = (options: HtmlReportOptions): Caps => {
+  const maxTradeRows = Math.max(2, Math.floor(options.maxTradeRows ?? DEFAULT_MAX_TRADE_ROWS))
   return {
-    version: 1,
-    strategy: result.strategy,
-    symbols: [...result.symbols],
-    points: Math.min(timestamps.length, equity.length),
-    equity: downsampleMinMax(timestamps, equity, maxPoints),
-    drawdown: downsampleMinMax(timestamps, drawdownCurve(equity), maxPoints)
+    maxPoints: options.maxPoints ?? DEFAULT_MAX_POINTS,
+    maxCandles: options.maxCandles ?? DEFAULT_MAX_CANDLES,
+    maxTradeRows,
+    maxEmbeddedTrades: Math.max(maxTradeRows, Math.floor(options.maxEmbeddedTrades ?? DEFAULT_MAX_EMBEDDED_TRADES)),
+    maxQualityRows: Math.max(1, options.maxQualityRows ?? DEFAULT_MAX_QUALITY_ROWS)
   }
 }
 
-/** Escapes text for HTML element content and attribute values. */
-export const escapeHtml = (s: string): string =>
-  s.replace(/[&<>"']/g, (c) => (c === "&" ? "&amp;" : c === "<" ? "&lt;" : c === ">" ? "&gt;" : c === '"' ? "&quot;" : "&#39;"))
+/**
+ * The JSON data of a report: metrics, downsampled equity and drawdown, candles with trade markers per symbol, and the
+ * trades (all, or the first and last halves beyond `maxEmbeddedTrades`).
+ */
+export const buildReportData = (result: BacktestResult, options: HtmlReportOptions = {}): ReportData => {
+  const caps = capsOf(options)
+  const { timestamps, equity } = result.equity
+  const embedded = keptIndices(result.trades.length, caps.maxEmbeddedTrades).map((i) => result.trades[i]!)
+  return {
+    version: 2,
+    strategy: result.strategy,
+    symbols: [...result.symbols],
+    metrics: encodeMetrics(result.metrics),
+    points: Math.min(timestamps.length, equity.length),
+    equity: downsampleMinMax(timestamps, equity, caps.maxPoints),
+    drawdown: downsampleMinMax(timestamps, drawdownCurve(equity), caps.maxPoints),
+    prices: result.prices.map((p) => {
+      const candles = aggregateCandles(p, caps.maxCandles)
+      return { ...candles, markers: tradeMarkers(candles, embedded) }
+    }),
+    tradeCount: result.trades.length,
+    tradeFields: [...TRADE_FIELDS],
+    trades: tradeColumns(embedded)
+  }
+}
 
 /**
  * JSON safe to place inside a `<script>` element: `<`, `>`, `&`, U+2028 and U+2029 are written as `\uXXXX`
@@ -215,62 +282,25 @@ tbody tr:nth-child(even) td { background: #fbfcfd; }
 .ok { color: var(--pos); }
 td.wrap { white-space: normal; word-break: break-word; }
 footer { margin-top: 40px; color: var(--muted); font-size: 12px; }
-`
-
-/** The inline script that draws the charts from the embedded JSON (ES5, no dependencies besides uPlot). */
-const CLIENT_SCRIPT = `
-(function () {
-  "use strict";
-  var el = document.getElementById("report-data");
-  if (!el || typeof uPlot === "undefined") return;
-  var data = JSON.parse(el.textContent || "{}");
-  function utc(ts) { return uPlot.tzDate(new Date(ts), "Etc/UTC"); }
-  function group(x) { return x.replace(/\\B(?=(\\d{3})+(?!\\d))/g, ","); }
-  function money(v) {
-    if (v == null) return "n/a";
-    var s = Math.abs(v).toFixed(2), i = s.indexOf(".");
-    return (v < 0 && Number(s) !== 0 ? "-" : "") + group(s.slice(0, i)) + s.slice(i);
-  }
-  function pct(v) { return v == null ? "n/a" : (v * 100).toFixed(2) + "%"; }
-  var charts = [];
-  function draw(id, series, label, fmt, stroke, fill) {
-    var box = document.getElementById(id);
-    if (!box) return;
-    if (!series || series.t.length === 0) { box.textContent = "No data."; return; }
-    var opts = {
-      width: Math.max(300, box.clientWidth || 900),
-      height: 280,
-      ms: 1,
-      tzDate: utc,
-      cursor: { drag: { x: true, y: false } },
-      scales: { x: { time: true } },
-      series: [
-        { label: "Time (UTC)", value: "{YYYY}-{MM}-{DD} {HH}:{mm}" },
-        { label: label, stroke: stroke, fill: fill, width: 1.5, spanGaps: false,
-          value: function (u, v) { return fmt(v); } }
-      ],
-      axes: [
-        { stroke: "#656d76", grid: { stroke: "#eaeef2" } },
-        { stroke: "#656d76", grid: { stroke: "#eaeef2" }, size: 80,
-          values: function (u, vals) { return vals.map(fmt); } }
-      ]
-    };
-    charts.push({ box: box, plot: new uPlot(opts, [series.t, series.v], box) });
-  }
-  draw("equity-chart", data.equity, "Equity", money, "#0969da", "rgba(9,105,218,0.08)");
-  draw("drawdown-chart", data.drawdown, "Drawdown", pct, "#cf222e", "rgba(207,34,46,0.12)");
-  var pending = 0;
-  window.addEventListener("resize", function () {
-    if (pending) return;
-    pending = requestAnimationFrame(function () {
-      pending = 0;
-      for (var i = 0; i < charts.length; i++) {
-        var c = charts[i];
-        c.plot.setSize({ width: Math.max(300, c.box.clientWidth || 900), height: 280 });
-      }
-    });
-  });
-})();
+button { font: inherit; color: var(--accent); background: var(--bg); border: 1px solid var(--line); border-radius: 6px;
+  padding: 3px 10px; cursor: pointer; }
+button:hover { background: var(--alt); }
+.toolbar { display: flex; flex-wrap: wrap; align-items: center; gap: 8px 18px; margin: 0 0 8px; }
+.toolbar select { font: inherit; padding: 2px 6px; }
+.key span { margin-right: 12px; }
+.key .long { color: var(--pos); } .key .short { color: var(--neg); } .key .exit { color: var(--fg); font-weight: 700; }
+.price-chart { position: relative; }
+.price-chart .u-legend { pointer-events: none; }
+.tip { position: absolute; z-index: 10; pointer-events: none; background: var(--bg); border: 1px solid var(--line);
+  border-radius: 6px; padding: 6px 9px; font-size: 12px; line-height: 1.4; white-space: nowrap;
+  box-shadow: 0 2px 8px rgba(31,35,40,.15); }
+.tip .tip-title { font-weight: 600; }
+table.sortable th[data-key] { cursor: pointer; user-select: none; }
+table.sortable th[data-key]:hover { background: #eaeef2; }
+th[aria-sort=ascending]::after { content: " \\25B2"; font-size: 10px; }
+th[aria-sort=descending]::after { content: " \\25BC"; font-size: 10px; }
+tr.skipped td { text-align: center; }
+${TRADE_TABLE_CSS}
 `
 
 const signClass = (x: number): string => (x > 0 ? "pos" : x < 0 ? "neg" : "")
@@ -278,6 +308,9 @@ const signClass = (x: number): string => (x > 0 ? "pos" : x < 0 ? "neg" : "")
 const td = (text: string, cls = ""): string => `<td${cls ? ` class="${cls}"` : ""}>${escapeHtml(text)}</td>`
 
 const th = (text: string, cls = ""): string => `<th${cls ? ` class="${cls}"` : ""}>${escapeHtml(text)}</th>`
+
+/** A file name from the strategy's name: letters, digits, `.`, `_` and `-` kept, the rest as `_`. */
+const downloadName = (strategy: string): string => `${strategy.replace(/[^A-Za-z0-9._-]+/g, "_").slice(0, 80) || "report"}-summary.json`
 
 const renderHeader = (result: BacktestResult): string => {
   const m = result.metrics
@@ -288,29 +321,85 @@ const renderHeader = (result: BacktestResult): string => {
 <p>Period (UTC): ${escapeHtml(formatPeriod(m))} · ${escapeHtml(formatCount(m.bars))} bars · ${
     escapeHtml(formatCount(result.equity.equity.length))
   } equity points</p>
+<p><button type="button" id="download-json" data-file="${escapeHtml(downloadName(result.strategy))}" hidden>Download JSON</button>
+The metrics and trades as JSON; the complete result (every bar, equity point and order) is the <code>result.json</code>
+that <code>trading-engine backtest</code> writes beside this report.</p>
 </header>`
+}
+
+/** What each metric means, shown as the card's tooltip. */
+const METRIC_HINTS: Readonly<Record<string, string>> = {
+  "Total return": "Final equity / initial cash − 1",
+  "Annual return": "Compound annual growth rate over the run",
+  "Volatility": "Annualised standard deviation of the per-observation returns",
+  "Max drawdown": "Largest fall of the equity from a running peak",
+  "Longest drawdown": "Longest time from an equity peak until equity is back at it (or the end of the run)",
+  "Recovery time": "From the maximum drawdown's trough until equity is back at its peak",
+  "Sharpe ratio": "Mean return / standard deviation, annualised, risk-free rate 0",
+  "Sortino ratio": "Mean return / downside deviation, annualised, target 0",
+  "Calmar ratio": "Annual return / max drawdown",
+  "Win rate": "Share of the trades with a positive P&L",
+  "Profit factor": "Gross profit / gross loss",
+  "Average win": "Mean P&L of the winning trades",
+  "Average loss": "Mean P&L of the losing trades",
+  "Expectancy": "Mean P&L per trade",
+  "Exposure": "Share of the equity observations with an open position"
 }
 
 const renderMetrics = (result: BacktestResult): string => {
   const m = result.metrics
   const cls: Record<string, string> = {
     "Total return": signClass(m.totalReturn),
-    "Max drawdown": m.maxDrawdown > 0 ? "neg" : ""
+    "Annual return": signClass(m.annualReturn),
+    "Max drawdown": m.maxDrawdown > 0 ? "neg" : "",
+    "Expectancy": m.tradeCount > 0 ? signClass(m.expectancy) : "",
+    "Average win": m.tradeCount > 0 ? signClass(m.avgWin) : "",
+    "Average loss": m.tradeCount > 0 ? signClass(m.avgLoss) : ""
   }
   const cards = metricRows(m)
     .map((r) => {
       const c = cls[r.label] ?? ""
-      return `<div class="metric"><div class="label">${escapeHtml(r.label)}</div><div class="value${
-        c ? " " + c : ""
-      }">${escapeHtml(r.value)}</div></div>`
+      const hint = METRIC_HINTS[r.label]
+      return `<div class="metric"${hint ? ` title="${escapeHtml(hint)}"` : ""}><div class="label">${
+        escapeHtml(r.label)
+      }</div><div class="value${c ? " " + c : ""}">${escapeHtml(r.value)}</div></div>`
     })
     .join("\n")
   return `<section id="metrics"><h2>Metrics</h2>
 <div class="metrics">
 ${cards}
 </div>
-<p class="note">Sharpe ratio annualised with ${escapeHtml(formatNumber(m.periodsPerYear, 1))} observations per year; `
-    + `drawdown measured on the equity curve.</p>
+<p class="note">Ratios annualised with ${escapeHtml(formatNumber(m.periodsPerYear, 1))} observations per year; `
+    + `drawdowns measured on the equity curve; formulas in docs/metrics.md.</p>
+</section>`
+}
+
+const describeCandles = (p: PriceChart): string => {
+  const bars = `${formatCount(p.bars)} bar${p.bars === 1 ? "" : "s"}${p.barInterval > 0 ? ` of ${formatDuration(p.barInterval)}` : ""}`
+  const markers = `${formatCount(p.markers.kind.length)} trade markers`
+  return p.aggregated
+    ? `${p.symbol}: ${bars} shown as ${formatCount(p.t.length)} candles of ${formatDuration(p.interval)}, ${markers}`
+    : `${p.symbol}: ${bars}, one candle each, ${markers}`
+}
+
+const renderPrices = (data: ReportData): string => {
+  if (data.prices.length === 0) {
+    return `<section id="prices"><h2>Price and trades</h2><p class="note">No price data in this result.</p></section>`
+  }
+  const select = data.prices.length > 1
+    ? `<label>Symbol <select id="price-symbol">${
+      data.prices.map((p, i) => `<option value="${i}">${escapeHtml(p.symbol)}</option>`).join("")
+    }</select></label>`
+    : `<strong>${escapeHtml(data.prices[0]!.symbol)}</strong>`
+  const aggregated = data.prices.some((p) => p.aggregated)
+  return `<section id="prices"><h2>Price and trades</h2>
+<div class="toolbar">${select}
+<span class="key"><span class="long">▲</span> long entry <span class="short">▼</span> short entry <span class="exit">✕</span> exit</span></div>
+<div id="price-chart" class="chart price-chart"></div>
+<p class="note">${data.prices.map((p) => escapeHtml(describeCandles(p))).join("; ")}.${
+    aggregated ? " An aggregated candle has the first open, highest high, lowest low and last close of its bars." : ""
+  } Markers sit on the candle holding the fill time, at the fill price; hover one for the trade. Drag to zoom, `
+    + `double-click to reset.</p>
 </section>`
 }
 
@@ -328,50 +417,23 @@ ${note}
 </section>`
 }
 
-const tradeRow = (t: Trade): string =>
-  "<tr>" +
-  td(String(t.id), "num") +
-  td(t.symbol) +
-  td(t.side) +
-  td(formatQuantity(t.quantity), "num") +
-  td(formatTime(t.entryTime)) +
-  td(formatPrice(t.entryPrice), "num") +
-  td(formatTime(t.exitTime)) +
-  td(formatPrice(t.exitPrice), "num") +
-  td(formatNumber(t.pnl, 2), "num " + signClass(t.pnl)) +
-  td(formatPercent(t.returnPct, true), "num " + signClass(t.returnPct)) +
-  td(formatNumber(t.fees, 2), "num") +
-  td(formatCount(t.barsHeld), "num") +
-  td(t.exitReason) +
-  "</tr>"
-
-const renderTrades = (result: BacktestResult, maxRows: number): string => {
+const renderTrades = (result: BacktestResult, caps: Caps): string => {
   const trades = result.trades
   if (trades.length === 0) return `<section id="trades"><h2>Trades</h2><p class="note">No trades.</p></section>`
-  const head = "<tr>" +
-    th("#", "num") + th("Symbol") + th("Side") + th("Qty", "num") + th("Entry time (UTC)") + th("Entry price", "num") +
-    th("Exit time (UTC)") + th("Exit price", "num") + th("P&L", "num") + th("Return", "num") + th("Fees", "num") +
-    th("Bars", "num") + th("Exit reason") + "</tr>"
-  let body: string
-  let note = ""
-  if (trades.length <= maxRows) {
-    body = trades.map(tradeRow).join("\n")
-  } else {
-    const half = Math.max(1, Math.floor(maxRows / 2))
-    const omitted = trades.length - 2 * half
-    body = trades.slice(0, half).map(tradeRow).join("\n") +
-      `\n<tr><td colspan="13" class="note">… ${escapeHtml(formatCount(omitted))} trades not shown …</td></tr>\n` +
-      trades.slice(trades.length - half).map(tradeRow).join("\n")
-    note = `<p class="note">Showing the first and last ${escapeHtml(formatCount(half))} of ${
+  const shown = keptIndices(trades.length, caps.maxTradeRows)
+  const embedded = keptIndices(trades.length, caps.maxEmbeddedTrades)
+  // Both keep the first and last halves, so a trade's position in the embedded list follows from its index.
+  const lastHalf = trades.length - embedded.length
+  const embeddedIndex = (i: number): number => (i < embedded.length / 2 ? i : i - lastHalf)
+  const note = shown.length < trades.length
+    ? `<p class="note">Showing the first and last ${escapeHtml(formatCount(shown.length / 2))} of ${
       escapeHtml(formatCount(trades.length))
-    } trades; the full list is in the result JSON.</p>`
-  }
+    } trades (sorting orders these); the full list is in result.json.</p>\n`
+    : ""
   return `<section id="trades"><h2>Trades (${escapeHtml(formatCount(trades.length))})</h2>
-${note}<div class="scroll"><table>
-<thead>${head}</thead>
-<tbody>
-${body}
-</tbody></table></div>
+${note}<p class="note">Click a column header to sort by it (again to reverse). MAE and MFE: the worst and best unrealised
+result while the trade was open.</p>
+<div class="scroll">${renderTradeTable(trades, shown, embeddedIndex)}</div>
 </section>`
 }
 
@@ -459,11 +521,9 @@ export const REPORT_CSP = "default-src 'none'; script-src 'unsafe-inline'; style
  * Pure and deterministic: the same result and options give the same string.
  */
 export const renderHtmlReport = (result: BacktestResult, options: HtmlReportOptions = {}): string => {
-  const maxPoints = options.maxPoints ?? DEFAULT_MAX_POINTS
-  const maxTradeRows = Math.max(2, options.maxTradeRows ?? DEFAULT_MAX_TRADE_ROWS)
-  const maxQualityRows = Math.max(1, options.maxQualityRows ?? DEFAULT_MAX_QUALITY_ROWS)
+  const caps = capsOf(options)
   const uplot = loadUplotAssets()
-  const data = buildReportData(result, maxPoints)
+  const data = buildReportData(result, options)
   const title = [result.strategy, result.symbols.join(", "), "backtest report"].filter((s) => s !== "").join(" · ")
   return `<!DOCTYPE html>
 <html lang="en">
@@ -476,16 +536,17 @@ export const renderHtmlReport = (result: BacktestResult, options: HtmlReportOpti
 <style>
 ${escapeInlineCode(uplot.css, "style")}
 </style>
-<style>${CSS}</style>
+<style>${escapeInlineCode(CSS, "style")}</style>
 </head>
 <body>
 <main>
 ${renderHeader(result)}
 ${renderMetrics(result)}
+${renderPrices(data)}
 ${renderCharts(data)}
-${renderTrades(result, maxTradeRows)}
-${renderQuality(result, maxQualityRows)}
-${renderProblems(result, maxQualityRows)}
+${renderTrades(result, caps)}
+${renderQuality(result, caps.maxQualityRows)}
+${renderProblems(result, caps.maxQualityRows)}
 <footer>Generated by trading-engine. Times are UTC (ISO 8601). Charts drawn with uPlot (MIT licence), inlined.</footer>
 </main>
 <script type="application/json" id="report-data">${jsonForScript(data)}</script>

@@ -4,7 +4,7 @@
  * @module
  */
 import type { BacktestResult, Metrics } from "../backtest/result.ts"
-import { formatCount, formatNumber, formatPercent, formatTime, NOT_AVAILABLE } from "./format.ts"
+import { formatCount, formatElapsed, formatNumber, formatPercent, formatTime, NOT_AVAILABLE } from "./format.ts"
 
 /** One labelled, formatted metric. */
 export interface MetricRow {
@@ -13,20 +13,40 @@ export interface MetricRow {
 }
 
 /**
- * The headline metrics, formatted the same way for the text summary and the HTML report:
- * total return (signed %), max drawdown (as a negative %), Sharpe (2 decimals), trades, win rate (%),
- * profit factor (2 decimals, `∞` with wins and no losses), fees, initial and final equity (2 decimals).
- * Win rate and profit factor are `n/a` when there are no trades.
+ * The metrics, formatted the same way for the text summary and the HTML report, in this order:
+ * - returns and risk: total return and annual return (CAGR) as signed %, volatility (annualised %), max drawdown (as
+ *   a negative %), the longest drawdown and the recovery time of the maximum drawdown (`843d 4h`; recovery is
+ *   `not recovered` when the equity never got back to that peak, `n/a` without a drawdown);
+ * - ratios with 2 decimals: Sharpe, Sortino, Calmar (`∞` where the formula gives it, see docs/metrics.md);
+ * - trades: count, win rate (%), profit factor, average win, average loss and expectancy (money, 2 decimals), all
+ *   `n/a` without trades; exposure (% of the time with an open position);
+ * - money: fees, initial and final equity (2 decimals).
  */
 export const metricRows = (m: Metrics): ReadonlyArray<MetricRow> => {
   const noTrades = m.tradeCount === 0
+  const perTrade = (x: number): string => (noTrades ? NOT_AVAILABLE : formatNumber(x, 2))
+  const recovery = m.maxDrawdown === 0
+    ? NOT_AVAILABLE
+    : m.recoveryTime === undefined
+    ? "not recovered"
+    : formatElapsed(m.recoveryTime)
   return [
     { label: "Total return", value: formatPercent(m.totalReturn, true) },
+    { label: "Annual return", value: formatPercent(m.annualReturn, true) },
+    { label: "Volatility", value: formatPercent(m.volatility) },
     { label: "Max drawdown", value: formatPercent(m.maxDrawdown === 0 ? 0 : -m.maxDrawdown) },
+    { label: "Longest drawdown", value: formatElapsed(m.maxDrawdownDuration) },
+    { label: "Recovery time", value: recovery },
     { label: "Sharpe ratio", value: formatNumber(m.sharpe, 2) },
+    { label: "Sortino ratio", value: formatNumber(m.sortino, 2) },
+    { label: "Calmar ratio", value: formatNumber(m.calmar, 2) },
     { label: "Trades", value: formatCount(m.tradeCount) },
     { label: "Win rate", value: noTrades ? NOT_AVAILABLE : formatPercent(m.winRate) },
     { label: "Profit factor", value: noTrades ? NOT_AVAILABLE : formatNumber(m.profitFactor, 2) },
+    { label: "Average win", value: perTrade(m.avgWin) },
+    { label: "Average loss", value: perTrade(m.avgLoss) },
+    { label: "Expectancy", value: perTrade(m.expectancy) },
+    { label: "Exposure", value: formatPercent(m.exposure) },
     { label: "Fees", value: formatNumber(m.totalFees, 2) },
     { label: "Initial equity", value: formatNumber(m.initialCash, 2) },
     { label: "Final equity", value: formatNumber(m.finalEquity, 2) }

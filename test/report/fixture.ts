@@ -31,7 +31,23 @@ const trade = (over: Partial<Trade> & Pick<Trade, "id">): Trade => ({
   ...over
 })
 
-/** A run of two symbols with 10 equity points, 3 trades, one gap, one suspect bar and two skipped rows. */
+/** Ten hourly bars from T0: open = base + i·step, high = open + 2·step, low = open − step, close = open + step. */
+const bars = (symbol: string, base: number, step: number) => {
+  const open = Array.from({ length: 10 }, (_, i) => base + i * step)
+  return {
+    symbol,
+    timestamps: open.map((_, i) => T0 + i * HOUR),
+    open,
+    high: open.map((o) => o + 2 * step),
+    low: open.map((o) => o - step),
+    close: open.map((o) => o + step)
+  }
+}
+
+/**
+ * A run of two symbols with 10 equity points and 10 bars each, 3 trades, one gap, one suspect bar and two skipped
+ * rows.
+ */
 export const sampleResult = (over: Partial<BacktestResult> = {}): BacktestResult => {
   const timestamps = Array.from({ length: 10 }, (_, i) => T0 + i * HOUR)
   const equity = [10_000, 10_050, 10_020, 9_900, 9_950, 10_100, 10_300, 10_250, 10_400, 10_346.789]
@@ -41,7 +57,7 @@ export const sampleResult = (over: Partial<BacktestResult> = {}): BacktestResult
     orders: [],
     transitionsDropped: 0,
     reloads: [],
-    prices: [],
+    prices: [bars("SIM-A", 100, 1), bars("SIM-B", 0.000012, 0.0000001)],
     metrics: {
       initialCash: 10_000,
       finalEquity: 10_346.789,

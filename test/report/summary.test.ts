@@ -5,6 +5,7 @@ import { describe, expect, it } from "vitest"
 import {
   formatCount,
   formatDuration,
+  formatElapsed,
   formatNumber,
   formatPercent,
   formatPrice,
@@ -21,19 +22,29 @@ describe("formatSummaryTable", () => {
         "Strategy  ema_crossover",
         "Symbols   SIM-A, SIM-B",
         "Period    2024-01-01T00:00:00Z → 2024-01-01T09:00:00Z (20 bars)",
-        "+----------------+-----------+",
-        "| Metric         |     Value |",
-        "+----------------+-----------+",
-        "| Total return   |    +3.47% |",
-        "| Max drawdown   |    -1.49% |",
-        "| Sharpe ratio   |      1.23 |",
-        "| Trades         |         3 |",
-        "| Win rate       |    66.67% |",
-        "| Profit factor  |      2.50 |",
-        "| Fees           |  1,234.57 |",
-        "| Initial equity | 10,000.00 |",
-        "| Final equity   | 10,346.79 |",
-        "+----------------+-----------+"
+        "+------------------+-----------+",
+        "| Metric           |     Value |",
+        "+------------------+-----------+",
+        "| Total return     |    +3.47% |",
+        "| Annual return    |   +43.21% |",
+        "| Volatility       |    25.00% |",
+        "| Max drawdown     |    -1.49% |",
+        "| Longest drawdown |        3h |",
+        "| Recovery time    |        2h |",
+        "| Sharpe ratio     |      1.23 |",
+        "| Sortino ratio    |      2.50 |",
+        "| Calmar ratio     |     28.95 |",
+        "| Trades           |         3 |",
+        "| Win rate         |    66.67% |",
+        "| Profit factor    |      2.50 |",
+        "| Average win      |     20.00 |",
+        "| Average loss     |    -11.50 |",
+        "| Expectancy       |      9.50 |",
+        "| Exposure         |    40.00% |",
+        "| Fees             |  1,234.57 |",
+        "| Initial equity   | 10,000.00 |",
+        "| Final equity     | 10,346.79 |",
+        "+------------------+-----------+"
       ].join("\n")
     )
   })
@@ -57,6 +68,29 @@ describe("formatSummaryTable", () => {
     const loss = metricRows({ ...base, totalReturn: -0.5, finalEquity: 5000, sharpe: -1.5 })
     expect(loss.find((r) => r.label === "Total return")!.value).toBe("-50.00%")
     expect(loss.find((r) => r.label === "Sharpe ratio")!.value).toBe("-1.50")
+  })
+
+  it("the new metrics: durations in days and hours, an unrecovered drawdown, ∞ ratios, n/a per-trade values without trades", () => {
+    const base = sampleResult().metrics
+    const row = (m: typeof base, label: string) => metricRows(m).find((r) => r.label === label)!.value
+    const DAY = 86_400_000
+    const long = { ...base, maxDrawdownDuration: 843 * DAY + 4 * 3_600_000, recoveryTime: undefined }
+    expect(row(long, "Longest drawdown")).toBe("843d 4h")
+    expect(row(long, "Recovery time")).toBe("not recovered")
+    expect(row({ ...base, maxDrawdown: 0, maxDrawdownDuration: 0, recoveryTime: undefined }, "Recovery time")).toBe("n/a")
+    expect(row({ ...base, maxDrawdown: 0, maxDrawdownDuration: 0 }, "Longest drawdown")).toBe("0s")
+    expect(row({ ...base, recoveryTime: 1_500 * DAY }, "Recovery time")).toBe("1,500d")
+    expect(row({ ...base, sortino: Infinity, calmar: Infinity }, "Sortino ratio")).toBe("∞")
+    expect(row({ ...base, sortino: Infinity, calmar: Infinity }, "Calmar ratio")).toBe("∞")
+    expect(row({ ...base, annualReturn: -1 }, "Annual return")).toBe("-100.00%")
+    const none = { ...base, tradeCount: 0, avgWin: 0, avgLoss: 0, expectancy: 0, exposure: 0 }
+    for (const label of ["Average win", "Average loss", "Expectancy"]) expect(row(none, label)).toBe("n/a")
+    expect(row(none, "Exposure")).toBe("0.00%")
+    expect(metricRows(base).map((r) => r.label)).toEqual([
+      "Total return", "Annual return", "Volatility", "Max drawdown", "Longest drawdown", "Recovery time",
+      "Sharpe ratio", "Sortino ratio", "Calmar ratio", "Trades", "Win rate", "Profit factor", "Average win",
+      "Average loss", "Expectancy", "Exposure", "Fees", "Initial equity", "Final equity"
+    ])
   })
 
   it("neutralises control characters in names", () => {
@@ -95,5 +129,12 @@ describe("formatting", () => {
     expect(formatDuration(86_400_000)).toBe("1d")
     expect(formatDuration(90_000)).toBe("1m 30s")
     expect(formatDuration(undefined)).toBe("n/a")
+    expect(formatElapsed(45 * 60_000)).toBe("45m")
+    expect(formatElapsed(5.5 * 3_600_000)).toBe("5h 30m")
+    expect(formatElapsed(86_400_000)).toBe("1d")
+    expect(formatElapsed(3 * 86_400_000 + 4 * 3_600_000 + 20 * 60_000)).toBe("3d 4h")
+    expect(formatElapsed(1234 * 86_400_000)).toBe("1,234d")
+    expect(formatElapsed(undefined)).toBe("n/a")
+    expect(formatElapsed(-1)).toBe("n/a")
   })
 })

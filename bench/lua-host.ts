@@ -2,11 +2,17 @@
  * Micro benchmark of the Lua strategy host: the bundled EMA-crossover strategy over 1e6 synthetic bars, driven by a
  * minimal Watch / CloseWatch / InTrade loop with a fake IndicatorView (precomputed EMAs), so only the strategy call
  * path is measured. Baselines in the same run: the same script on the portable path (public C API only), a Lua
- * script that returns nil, and the same strategy in TypeScript.
+ * script that returns nil, and the same strategy in TypeScript; then the cost of isolation (the same script with
+ * `isolation: "worker"`, over a tenth of the bars) and of the instruction budget (a Lua loop run through fengari's
+ * API with and without a count hook).
+ *
+ * Bars per second are wall-clock; CPU ms per 100k bars (this thread only, `process.cpuUsage`) are printed beside
+ * them because they are less disturbed by other processes on a busy machine.
  *
  * Run: `npx tsx bench/lua-host.ts [bars]`
  */
 import * as fs from "node:fs"
+import { lauxlib, lua, lualib, to_luastring } from "fengari"
 import type { Bar, SymbolName } from "../src/domain/bar.ts"
 import type { IndicatorView, StrategyDefinition } from "../src/domain/strategy.ts"
 import { compileLuaStrategy } from "../src/strategy/lua/host.ts"
@@ -75,7 +81,7 @@ const symbol = "BENCH" as SymbolName
 type MutableBar = { -readonly [K in keyof Bar]: Bar[K] }
 
 /** A minimal trade machine: one strategy call per bar, stop-loss check, opportunity merge, position updates. */
-const run = (definition: StrategyDefinition): { barsPerSecond: number; trades: number } => {
+const run = (definition: StrategyDefinition, bars = N): { barsPerSecond: number; cpuPer100k: number; trades: number } => {
   const instance = definition.instantiate(symbol)
   const view = new FakeView()
   const bar: MutableBar = { symbol, timestamp: 0, open: 0, high: 0, low: 0, close: 0, volume: 0, mid: 0 }
@@ -83,7 +89,8 @@ const run = (definition: StrategyDefinition): { barsPerSecond: number; trades: n
   let stop: number | undefined
   let trades = 0
   const t0 = performance.now()
-  for (let i = 0; i < N; i++) {
+  const c0 = process.cpuUsage()
+  for (let i = 0; i < bars; i++) {
     view.i = i
     bar.timestamp = 1.7e12 + i * 60_000
     bar.open = open[i]!
@@ -124,8 +131,9 @@ const run = (definition: StrategyDefinition): { barsPerSecond: number; trades: n
     }
   }
   const seconds = (performance.now() - t0) / 1000
+  const cpu = process.cpuUsage(c0)
   instance.dispose()
-  return { barsPerSecond: N / seconds, trades }
+  return { barsPerSecond: bars / seconds, cpuPer100k: (cpu.user + cpu.system) / 1000 / (bars / 100_000), trades }
 }
 
 const quiet = { print: () => {} }
@@ -164,9 +172,49 @@ const tsEma = defineStrategy<{ prevDiff?: number; direction?: string; waited?: n
   }
 })
 
+const luaEmaWorker = compileLuaStrategy(fs.readFileSync(new URL("../strategies/ema_crossover.lua", import.meta.url), "utf8"), "ema_crossover.lua", { ...quiet, isolation: "worker" })
+
+const report = (label: string, r: { barsPerSecond: number; cpuPer100k: number; trades: number }): void => {
+  const bps = Math.round(r.barsPerSecond).toLocaleString("en-US").padStart(12)
+  console.log(`${label.padEnd(22)} ${bps} bars/s  ${r.cpuPer100k.toFixed(1).padStart(7)} CPU ms/100k bars  (${r.trades} trades)`)
+}
+
 console.log(`bars: ${N}`)
 for (const [label, def] of [["lua ema_crossover", luaEma], ["lua ema (portable)", luaEmaPortable], ["lua returns nil", luaNil], ["ts ema crossover", tsEma]] as const) {
   run(def) // warm-up pass
-  const r = run(def)
-  console.log(`${label.padEnd(20)} ${Math.round(r.barsPerSecond).toLocaleString("en-US").padStart(12)} bars/s  (${r.trades} trades)`)
+  report(label, run(def))
 }
+const workerBars = Math.max(1000, Math.floor(N / 10))
+run(luaEmaWorker, workerBars) // warm-up pass
+report(`lua ema (worker) ${workerBars / 1000}k`, run(luaEmaWorker, workerBars))
+
+/**
+ * The instruction budget's own cost: fengari calls its hook check on every instruction once any count hook is set
+ * (whatever the count), so compare the same Lua loop without a hook and with the host's (10,000-instruction) one.
+ */
+const hookCost = (): void => {
+  const L = lauxlib.luaL_newstate()
+  lauxlib.luaL_requiref(L, to_luastring("_G"), lualib.luaopen_base, 1)
+  lua.lua_settop(L, 0)
+  const src = to_luastring("local s = 0 for i = 1, 5000000 do s = s + i % 7 end return s")
+  const time = (hooked: boolean): number => {
+    lauxlib.luaL_loadbufferx(L, src, src.length, to_luastring("=hook"), to_luastring("t"))
+    if (hooked) lua.lua_sethook(L, () => {}, lua.LUA_MASKCOUNT, 10_000)
+    else lua.lua_sethook(L, null, 0, 0)
+    const c0 = process.cpuUsage()
+    lua.lua_pcall(L, 0, 1, 0)
+    const c = process.cpuUsage(c0)
+    lua.lua_settop(L, 0)
+    return (c.user + c.system) / 1000
+  }
+  const without: Array<number> = []
+  const withHook: Array<number> = []
+  for (let i = 0; i < 5; i++) {
+    without.push(time(false))
+    withHook.push(time(true))
+  }
+  const min = (xs: Array<number>): number => Math.min(...xs)
+  console.log(`instruction hook: a 20M-instruction Lua loop takes ${min(without).toFixed(0)} CPU ms without a count hook, ${min(withHook).toFixed(0)} with (${(100 * (min(withHook) / min(without) - 1)).toFixed(1)}%)`)
+  lua.lua_close(L)
+}
+hookCost()

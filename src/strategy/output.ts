@@ -11,17 +11,16 @@
  */
 import { validateAction, type StrategyOutput } from "../domain/action.ts"
 import { StrategyError } from "../domain/errors.ts"
+import { describeValue, invalidReturnDetail } from "./messages.ts"
+
+export { describeValue }
 
 /** Which of the three strategy functions produced a value. */
 export type StrategyPhase = "detect" | "filter" | "manage"
 
 /** Builds the `invalid-action` error for a value of the wrong shape. */
 export const invalidReturn = (script: string, fnName: string, what: string): StrategyError =>
-  new StrategyError({
-    kind: "invalid-action",
-    script,
-    detail: `${fnName} returned ${what}; expected nil or a table`
-  })
+  new StrategyError({ kind: "invalid-action", script, detail: invalidReturnDetail(fnName, what) })
 
 /**
  * Interprets a record returned by a strategy function (a Lua table already copied to JS, or a TS object).
@@ -48,20 +47,11 @@ export const interpretRecord = (
   return { _tag: "Action", action: checked.action }
 }
 
-/** A short description of a JS value for error messages (`a number (42)`, `a string ("x")`, `a function`). */
-export const describeValue = (v: unknown): string => {
-  switch (typeof v) {
-    case "number":
-    case "boolean":
-    case "bigint":
-      return `a ${typeof v} (${String(v)})`
-    case "string":
-      return `a string (${JSON.stringify(v.length > 40 ? v.slice(0, 40) + "…" : v)})`
-    case "function":
-      return "a function"
-    case "symbol":
-      return "a symbol"
-    default:
-      return Array.isArray(v) ? "an array" : v === null ? "null" : "an object"
-  }
+/**
+ * Interprets a Lua table returned by a strategy function, once copied to JS by `luaToJs` (a record, or an array for a
+ * table with only the keys 1..n, which is refused as a list).
+ */
+export const interpretLuaTable = (raw: unknown, phase: StrategyPhase, script: string, fnName: string): StrategyOutput => {
+  if (Array.isArray(raw)) throw invalidReturn(script, fnName, "a list (a table with only numeric keys)")
+  return interpretRecord(raw as Readonly<Record<string, unknown>>, phase, script, fnName)
 }

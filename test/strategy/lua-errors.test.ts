@@ -66,8 +66,16 @@ describe("loading", () => {
     expect(e.detail).toContain("binary chunk")
   })
 
-  it("rejects a bad instruction limit", () => {
-    expect(thrown(() => compileLuaStrategy(STUBS, "s.lua", { instructionLimit: 0 })).kind).toBe("load")
+  it.each([
+    [{ instructionLimit: 0 }, "instructionLimit must be a positive integer, got 0"],
+    [{ timeoutMs: -1 }, "timeoutMs must be a positive number, got -1"],
+    [{ maxStringBytes: 1.5 }, "maxStringBytes must be a positive integer, got 1.5"],
+    [{ memoryLimitMb: 0 }, "memoryLimitMb must be a positive number, got 0"],
+    [{ isolation: "thread" as never }, "isolation must be \"none\" or \"worker\", got \"thread\""]
+  ])("rejects bad options %j", (options, detail) => {
+    const e = thrown(() => compileLuaStrategy(STUBS, "s.lua", options))
+    expect(e.kind).toBe("load")
+    expect(e.detail).toBe(detail)
   })
 
   it("names the definition after the file", () => {
@@ -139,7 +147,7 @@ describe("sandbox", () => {
     return fieldsOf(inst.detectOpportunity(mkBar(), fakeView()))["v"]
   }
 
-  it.each(["io", "os", "require", "package", "debug", "dofile", "loadfile", "collectgarbage", "coroutine", "js", "fengari", "string.dump", "(''):dump"])(
+  it.each(["io", "os.exit", "os.getenv", "os.execute", "os.remove", "os.clock", "require", "package", "debug", "dofile", "loadfile", "collectgarbage", "coroutine", "js", "fengari", "string.dump", "(''):dump"])(
     "%s is unavailable", (name) => {
       const expr = name === "(''):dump" ? "type(('').dump)" : `type(${name})`
       expect(probe(expr)).toBe("nil")
@@ -148,6 +156,49 @@ describe("sandbox", () => {
 
   it.each(["string.format", "table.concat", "math.floor", "utf8.char", "pcall", "setmetatable", "load", "tostring", "select"])("%s is available", (name) => {
     expect(probe(`type(${name})`)).toBe("function")
+  })
+
+  it("os has only the engine-clock functions: os.time() is the current bar's open time in seconds", () => {
+    const inst = compileLuaStrategy(STUBS + `function detect_opportunity(md)
+  return { t = os.time(), d = os.date("%Y-%m-%d %H:%M:%S"), bang = os.date("!%H:%M"), keys = (function() local k = {} for n in pairs(os) do k[#k + 1] = n end table.sort(k) return table.concat(k, ",") end)() }
+end`, "os.lua").instantiate(SYM)
+    expect(fieldsOf(inst.detectOpportunity(mkBar({ timestamp: Date.UTC(2024, 2, 15, 13, 45, 30, 500) }), fakeView())))
+      .toEqual({ t: 1710510330, d: "2024-03-15 13:45:30", bang: "13:45", keys: "date,difftime,time" })
+    // The next bar moves the clock.
+    expect(fieldsOf(inst.detectOpportunity(mkBar({ timestamp: Date.UTC(2024, 2, 15, 14, 0, 0) }), fakeView()))["t"]).toBe(1710511200)
+  })
+
+  it("os.time(table) and os.date(format, time) are UTC and deterministic; os.date('*t') gives the fields", () => {
+    expect(probe("os.time({ year = 2024, month = 1, day = 1, hour = 0 })")).toBe(1704067200)
+    expect(probe("os.time({ year = 2024, month = 13, day = 1, hour = 0 })")).toBe(1735689600) // normalised like mktime
+    expect(probe("os.date('%A %d %B %Y, week %V, day %j', 1704067200)")).toBe("Monday 01 January 2024, week 01, day 001")
+    expect(probe("os.date('%c', 0)")).toBe("Thu Jan  1 00:00:00 1970")
+    expect(probe("os.date('*t', 1710510330).hour")).toBe(13)
+    expect(probe("os.difftime(10, 4)")).toBe(6)
+    expect(probe("select(2, pcall(os.date, '%Q', 0))")).toContain("invalid conversion specifier '%Q'")
+  })
+
+  it("os.time() in the top-level code fails: there is no bar yet", () => {
+    const e = thrown(() => compileLuaStrategy("local started = os.time()\n" + STUBS, "clock.lua"))
+    expect(e.kind).toBe("runtime")
+    expect(e.line).toBe(1)
+    expect(e.detail).toContain("os.time(): there is no current bar yet")
+  })
+
+  it("math.random is deterministic per symbol and seedable", () => {
+    const def = compileLuaStrategy(STUBS + "function detect_opportunity() return { a = math.random(1000), b = math.random() } end", "r.lua")
+    const first = fieldsOf(def.instantiate(SYM).detectOpportunity(mkBar(), fakeView()))
+    expect(fieldsOf(def.instantiate(SYM).detectOpportunity(mkBar(), fakeView()))).toEqual(first)
+    expect(fieldsOf(def.instantiate(SymbolName("OTHER")).detectOpportunity(mkBar(), fakeView()))).not.toEqual(first)
+    expect(probe("(function() math.randomseed(7) local a = math.random(100) math.randomseed(7) return a == math.random(100) end)()")).toBe(true)
+  })
+
+  it("coroutine is opened on request, and runs under the same limits", () => {
+    const source = STUBS + "function detect_opportunity()\n  local co = coroutine.wrap(function() coroutine.yield(1) while true do end end)\n  return { first = co(), second = co() }\nend"
+    const inst = compileLuaStrategy(source, "co.lua", { coroutines: true }).instantiate(SYM)
+    const e = thrown(() => inst.detectOpportunity(mkBar(), fakeView()))
+    expect(e.kind).toBe("limit")
+    expect(e.line).toBe(5)
   })
 
   it("load runs text chunks, with an environment when given", () => {
@@ -174,6 +225,31 @@ describe("sandbox", () => {
 describe("instruction budget", () => {
   it("has a documented default", () => {
     expect(DEFAULT_INSTRUCTION_LIMIT).toBe(1_000_000)
+  })
+
+  it("is exact whatever the hook interval: the largest loop that fits 1,000 instructions is the same", () => {
+    // 2 instructions per iteration (ADD, FORLOOP) and a fixed few around them.
+    const source = (n: number) => STUBS + `function detect_opportunity()\n  local s = 0\n  for i = 1, ${n} do s = s + i end\n  return nil\nend`
+    for (const hookInterval of [7, 100, 10_000]) {
+      const fits = (n: number) => {
+        const inst = compileLuaStrategy(source(n), "exact.lua", { instructionLimit: 1000, hookInterval }).instantiate(SYM)
+        try {
+          inst.detectOpportunity(mkBar(), fakeView())
+          return true
+        } catch (e) {
+          if (e instanceof StrategyError && e.kind === "limit") return false
+          throw e
+        }
+      }
+      let lo = 1
+      let hi = 1000
+      while (lo < hi) {
+        const mid = Math.ceil((lo + hi) / 2)
+        if (fits(mid)) lo = mid
+        else hi = mid - 1
+      }
+      expect(lo, `hookInterval ${hookInterval}`).toBe(495)
+    }
   })
 
   it("an infinite loop ends with kind limit", () => {

@@ -172,4 +172,58 @@ describe("defineStrategy", () => {
     expect(a.length).toBeGreaterThan(4)
     expect(b).toEqual(a)
   })
+
+  describe("parity with the Lua host", () => {
+    const lua = async (body: string) => {
+      const { compileLuaStrategy } = await import("../../src/strategy/lua/host.ts")
+      return compileLuaStrategy(`function filter_commitment() end\nfunction manage_position() end\nfunction detect_opportunity() ${body} end`, "ts").instantiate(SYM)
+    }
+
+    it.each<[unknown, string]>([
+      [{ action: "buy" }, "return { action = 'buy' }"],
+      [{ action: "enter_long" }, "return { action = 'enter_long' }"],
+      [{ action: "enter_long", quantity: 1, price: -1 }, "return { action = 'enter_long', quantity = 1, price = -1 }"],
+      [{ action: "enter_long", quantity: 1, stop_loss: NaN }, "return { action = 'enter_long', quantity = 1, stop_loss = 0/0 }"],
+      [{ action: "exit", reason: 5 }, "return { action = 'exit', reason = 5 }"]
+    ])("the same action check and message: %j", async (value, body) => {
+      /** The output, or the error with the function's name taken out (Lua and TS spell it differently). */
+      const outcome = (f: () => unknown): unknown => {
+        try {
+          return f()
+        } catch (e) {
+          if (!(e instanceof StrategyError)) throw e
+          return { kind: e.kind, detail: e.detail.replace(/^(detect_opportunity|detectOpportunity) /, "") }
+        }
+      }
+      const inLua = await lua(body)
+      expect(outcome(() => returning(value).detectOpportunity(mkBar(), fakeView()))).toEqual(outcome(() => inLua.detectOpportunity(mkBar(), fakeView())))
+    })
+
+    it("an entry point that is not a function is kind missing-function, naming it", () => {
+      const e = thrown(() => defineStrategy({ name: "partial", detectOpportunity: nothing, filterCommitment: nothing } as never))
+      expect(e.kind).toBe("missing-function")
+      expect(e.detail).toBe("missing function(s): managePosition (each of detectOpportunity, filterCommitment, managePosition must be defined as a function)")
+    })
+
+    it("a Promise is refused: strategy functions are synchronous", () => {
+      const e = thrown(() => returning(Promise.resolve({ action: "exit" })).detectOpportunity(mkBar(), fakeView()))
+      expect(e.kind).toBe("invalid-action")
+      expect(e.detail).toBe("detectOpportunity returned a Promise (strategy functions must be synchronous); expected nil or a table")
+    })
+
+    it("an exception in init is a runtime StrategyError naming init", () => {
+      const def = defineStrategy({ name: "bad-init", init: () => { throw new Error("no config") }, detectOpportunity: nothing, filterCommitment: nothing, managePosition: nothing })
+      const e = thrown(() => def.instantiate(SYM))
+      expect(e.kind).toBe("runtime")
+      expect(e.detail).toBe("init threw: no config")
+    })
+
+    it("a thrown non-Error is described like a Lua error object", () => {
+      const throwing = (v: unknown) =>
+        defineStrategy({ name: "t", detectOpportunity: () => { throw v }, filterCommitment: nothing, managePosition: nothing }).instantiate(SYM)
+      expect(thrown(() => throwing("plain text").detectOpportunity(mkBar(), fakeView())).detail).toBe("detectOpportunity threw: plain text")
+      expect(thrown(() => throwing({ code: 1 }).detectOpportunity(mkBar(), fakeView())).detail).toBe("detectOpportunity threw: (error object is an object)")
+      expect(thrown(() => throwing(undefined).detectOpportunity(mkBar(), fakeView())).detail).toBe("detectOpportunity threw: (error object is undefined)")
+    })
+  })
 })

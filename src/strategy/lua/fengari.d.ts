@@ -44,6 +44,7 @@ declare module "fengari" {
     lua_error(L: LuaState): never
     lua_getfield(L: LuaState, idx: number, k: LuaString | string): number
     lua_getglobal(L: LuaState, name: LuaString | string): number
+    lua_gethookcount(L: LuaState): number
     lua_gettop(L: LuaState): number
     lua_isinteger(L: LuaState, idx: number): boolean
     lua_next(L: LuaState, idx: number): number
@@ -91,6 +92,8 @@ declare module "fengari" {
   export interface LualibApi {
     luaopen_base: LuaJsFunction
     luaopen_coroutine: LuaJsFunction
+    luaopen_debug: LuaJsFunction
+    luaopen_os: LuaJsFunction
     luaopen_math: LuaJsFunction
     luaopen_string: LuaJsFunction
     luaopen_table: LuaJsFunction

@@ -54,13 +54,17 @@ const sameBytes = (a: Uint8Array, b: Uint8Array): boolean => {
 export class MarketDataWriter {
   private readonly entries: Array<EntryInternal | undefined>
   private readonly keys: ReadonlyArray<LuaString>
+  private readonly L: LuaState
+  private readonly mdIndex: number
+  private readonly table: TableInternal
+  private readonly floatTag: number
 
-  private constructor(
-    private readonly L: LuaState,
-    private readonly mdIndex: number,
-    private readonly table: TableInternal,
-    private readonly floatTag: number
-  ) {
+  // No parameter properties: this module also runs in worker threads loaded with Node's type stripping.
+  private constructor(L: LuaState, mdIndex: number, table: TableInternal, floatTag: number) {
+    this.L = L
+    this.mdIndex = mdIndex
+    this.table = table
+    this.floatTag = floatTag
     this.keys = MARKET_DATA_FIELDS.map((k) => to_luastring(k))
     this.entries = this.keys.map((_, i) => this.locate(i))
   }

@@ -21,7 +21,7 @@ export const PRELUDE_CHUNKNAME = "=(host)"
  * symbol string. Returns `bind`, `context`, `set_position`, `market_data`, `indicators`,
  * `stepper`:
  * - `bind()` (called after the user script ran) returns the user's `detect_opportunity`, `filter_commitment`,
- *   `manage_position`, or `nil, "<missing names>"`;
+ *   `manage_position` and the global `reload_keeps_context`, or `nil, "<missing names>"`;
  * - `stepper(fn)` returns a function of `(timestamp, open, high, low, close, volume, bid, ask, mid)` that updates
  *   `market_data` and calls `fn(market_data, context, indicators)` (the portable per-bar path; the fast path writes
  *   the fields from JS and calls the user function directly);
@@ -31,7 +31,8 @@ export const PRELUDE_CHUNKNAME = "=(host)"
 export const PRELUDE_SOURCE = `
 local sma_fn, ema_fn, wma_fn, rsi_fn, atr_fn, vwap_fn, macd_fn, bbands_fn, stoch_fn, window_index, symbol = ...
 local G = _G
-local type, rawget, select, setmetatable, tostring, error = type, rawget, select, setmetatable, tostring, error
+local type, rawget, rawset, rawequal, select, setmetatable, getmetatable, tostring, error =
+  type, rawget, rawset, rawequal, select, setmetatable, getmetatable, tostring, error
 local concat = table.concat
 
 -- Sandbox: text chunks only, no bytecode, no file access.
@@ -42,11 +43,13 @@ G.load = function(chunk, chunkname, mode, ...)
 end
 G.dofile, G.loadfile, G.collectgarbage = nil, nil, nil
 string.dump = nil
+-- The string metatable is this VM's own; protecting it keeps getmetatable("") from rewiring string methods.
+getmetatable("").__metatable = false
 
-local market_data = {
+local market_data = setmetatable({
   symbol = symbol, timestamp = 0.0, open = 0.0, high = 0.0, low = 0.0, close = 0.0, volume = 0.0,
   bid = nil, ask = nil, mid_price = 0.0,
-}
+}, { __metatable = false })
 local context = {}
 
 -- Window statistics (high, low, range, avg_volume) are read lazily by a JS __index: only the fields a script
@@ -61,6 +64,12 @@ local indicators = setmetatable({
   end,
   __metatable = false,
 })
+
+-- rawset would bypass the __newindex above.
+G.rawset = function(t, k, v)
+  if rawequal(t, indicators) then error("indicators is read-only (tried to set '" .. tostring(k) .. "')", 2) end
+  return rawset(t, k, v)
+end
 
 local function stepper(fn)
   return function(ts, o, h, l, c, v, bid, ask, mid)
@@ -79,12 +88,12 @@ end
 
 local function set_position(side, quantity, entry_price, entry_time, stop_loss, take_profit)
   if side == nil then
-    context.position = nil
+    rawset(context, "position", nil)
   else
-    context.position = {
+    rawset(context, "position", {
       side = side == 1 and "long" or "short", quantity = quantity, entry_price = entry_price,
       entry_time = entry_time, stop_loss = stop_loss, take_profit = take_profit,
-    }
+    })
   end
 end
 
@@ -97,7 +106,7 @@ local function bind()
   if type(f) ~= "function" then missing[#missing + 1] = "filter_commitment" end
   if type(m) ~= "function" then missing[#missing + 1] = "manage_position" end
   if #missing > 0 then return nil, concat(missing, ", ") end
-  return d, f, m
+  return d, f, m, rawget(G, "reload_keeps_context")
 end
 
 return bind, context, set_position, market_data, indicators, stepper

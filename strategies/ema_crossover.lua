@@ -12,7 +12,7 @@
 
   InTrade (manage_position): exits on the opposite cross. The stop loss protects in between.
 
-  Parameters (local constants below):
+  Parameters (declared with param(); override with --param fast=20, list with `trading-engine validate`):
     FAST          fast EMA period (12)
     SLOW          slow EMA period (26)
     QUANTITY      size of an entry: below 1 is a fraction of equity (0.95 = 95%), 1 or more is units
@@ -21,12 +21,12 @@
     ALLOW_SHORT   also trade crosses downwards with short entries (false)
 ]]
 
-local FAST = 12
-local SLOW = 26
-local QUANTITY = 0.95
-local STOP_PCT = 0.05
-local CONFIRM_BARS = 3
-local ALLOW_SHORT = false
+local FAST = param("fast", { default = 12, min = 1, max = 1000, description = "fast EMA period" })
+local SLOW = param("slow", { default = 26, min = 2, max = 2000, description = "slow EMA period" })
+local QUANTITY = param("quantity", { default = 0.95, min = 0.0001, max = 1e9, description = "below 1: fraction of equity; else units" })
+local STOP_PCT = param("stop_pct", { default = 0.05, min = 0.0001, max = 0.99, description = "stop distance from the close" })
+local CONFIRM_BARS = param("confirm_bars", { default = 3, min = 1, max = 1000, description = "bars CloseWatch waits" })
+local ALLOW_SHORT = param("allow_short", { default = false, description = "also trade downward crosses" })
 
 -- Each function computes the EMA difference inline: in fengari every Lua function call costs about as much as a
 -- dozen instructions, and this runs on every bar.

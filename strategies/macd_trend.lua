@@ -14,7 +14,7 @@
 
   Indicators used: indicators.macd(12, 26, 9), indicators.vwap(), indicators.wma(n), indicators.atr(n).
 
-  Parameters (local constants below):
+  Parameters (declared with param(); override with --param fast=8):
     FAST, SLOW, SIGNAL  MACD periods (12, 26, 9)
     TREND               WMA period of the trend filter (50)
     ATR_PERIOD          ATR period (14)
@@ -24,13 +24,15 @@
     CONFIRM_BARS        bars CloseWatch waits before cancelling (2)
 ]]
 
-local FAST, SLOW, SIGNAL = 12, 26, 9
-local TREND = 50
-local ATR_PERIOD = 14
-local STOP_ATR = 2
-local TARGET_ATR = 6
-local QUANTITY = 0.95
-local CONFIRM_BARS = 2
+local FAST = param("fast", { default = 12, min = 1, max = 500, description = "MACD fast EMA period" })
+local SLOW = param("slow", { default = 26, min = 2, max = 1000, description = "MACD slow EMA period" })
+local SIGNAL = param("signal", { default = 9, min = 1, max = 500, description = "MACD signal period" })
+local TREND = param("trend", { default = 50, min = 1, max = 2000, description = "WMA trend filter period" })
+local ATR_PERIOD = param("atr_period", { default = 14, min = 1, max = 500 })
+local STOP_ATR = param("stop_atr", { default = 2, min = 0.1, max = 50, type = "number", description = "stop distance in ATRs" })
+local TARGET_ATR = param("target_atr", { default = 6, min = 0.1, max = 100, type = "number", description = "target distance in ATRs" })
+local QUANTITY = param("quantity", { default = 0.95, min = 0.0001, max = 1, description = "fraction of equity" })
+local CONFIRM_BARS = param("confirm_bars", { default = 2, min = 1, max = 100 })
 
 function detect_opportunity(market_data, context, indicators)
   local m = indicators.macd(FAST, SLOW, SIGNAL)

@@ -48,16 +48,20 @@
     cancel_analysis            reason       (CloseWatch → Watch)
   An enter action returned directly from detect_opportunity enters without passing through CloseWatch.
 
-  Sandbox: base functions, string, table, math, utf8. No io, os, require/package, debug, coroutine, dofile,
-  loadfile, collectgarbage, string.dump; load() accepts text only. Each call may run at most a fixed number of Lua
-  instructions (default 1,000,000); an endless loop ends the strategy for that symbol with a "limit" error.
+  Sandbox: base functions, string, table, math, utf8, and os.time()/os.date()/os.difftime() on the bar clock
+  (os.time() is the current bar's open time in seconds, so runs stay deterministic). No io, other os functions,
+  require/package, debug, coroutine (unless the host enables it), dofile, loadfile, collectgarbage, string.dump;
+  load() accepts text only. Each call has an instruction budget (default 1,000,000) and a time budget; an endless
+  loop ends the strategy for that symbol with a "limit" or "timeout" error, and other symbols keep running.
 
-  Parameters: keep them as local constants at the top, like these.
+  Parameters: declare them with param(name, { default, min, max, description }) at the top; the value is the default
+  or the override from `--param period=30` (checked against the bounds). `trading-engine validate --strategy x.lua`
+  lists them.
 ]]
 
-local PERIOD = 20          -- indicator period
-local QUANTITY = 0.1       -- 10% of equity per entry
-local STOP_PCT = 0.02      -- 2% stop loss
+local PERIOD = param("period", { default = 20, min = 2, max = 500, description = "indicator period" })
+local QUANTITY = param("quantity", { default = 0.1, min = 0.001, max = 1, description = "fraction of equity per entry" })
+local STOP_PCT = param("stop_pct", { default = 0.02, min = 0.001, max = 0.5, description = "stop-loss distance" })
 
 function detect_opportunity(market_data, context, indicators)
   local sma = indicators.sma(PERIOD)

@@ -1,55 +1,87 @@
 /**
- * The fengari stack patch (`scripts/patch-fengari.mjs`, run as `postinstall`; see `docs/lua-performance.md`):
- * - the installed fengari is 0.1.5 and patched (a stale or reinstalled-without-scripts fengari fails here);
- * - the script patches a pristine copy to exactly the installed files, is idempotent, leaves other versions alone
- *   and refuses (exit 1, nothing written) when the number of replacements differs;
- * - a Lua workload that grows, unwinds and shrinks the stack gives the known results, through fengari's API (with
- *   coroutines) and through the strategy host.
+ * The fengari patches (`scripts/patch-fengari.mjs`, run as `postinstall`; see `docs/fengari-patches.md`):
+ * - the installed fengari is 0.1.5 with every patch applied: each patched file, brought back to its original text by
+ *   the script's own `unpatchSource`, is byte for byte the published 0.1.5 file (SHA-256) and patches to exactly the
+ *   installed file (a stale or reinstalled-without-scripts fengari fails here); the `fast-exports` patch does its job;
+ * - the script patches a pristine copy to exactly the installed files, is idempotent, upgrades a copy patched by its
+ *   earlier version (stack-slot deletes only), leaves other versions alone and refuses (exit 1, nothing written) a
+ *   modified file;
+ * - Lua semantics are unchanged: a conformance sample (closures and upvalues, upvalues after errors and in dead
+ *   coroutines, tail calls, varargs, errors and unwinding, metamethods, strings and number formatting, long loops,
+ *   coroutines, stack growth, debug hooks) gives the results of the reference Lua 5.3 interpreter (the expected
+ *   values below were produced by `lua5.3`), and a stack workload gives its known results, through fengari's API
+ *   (several rounds on one state) and through the strategy host.
  */
 import { spawnSync } from "node:child_process"
+import * as crypto from "node:crypto"
 import * as fs from "node:fs"
 import { createRequire } from "node:module"
 import * as os from "node:os"
 import * as path from "node:path"
-import { lauxlib, lua, lualib, to_luastring, type LuaJsFunction } from "fengari"
+import { pathToFileURL } from "node:url"
+import { lauxlib, lua, lualib, to_luastring, type LuaJsFunction, type LuaState } from "fengari"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { compileLuaStrategy } from "../../src/strategy/lua/host.ts"
 import { fakeView, fieldsOf, mkBar, SYM } from "./support.ts"
 
-const MARKER = "/* trading-engine: patched by scripts/patch-fengari.mjs */"
-/** Stack-slot deletes replaced per file in fengari 0.1.5 (the same table as in the script). */
-const EXPECTED: Readonly<Record<string, number>> = {
-  "lapi.js": 18,
-  "ldebug.js": 1,
-  "ldo.js": 5,
-  "lparser.js": 1,
-  "ltm.js": 1,
-  "lvm.js": 3
+/** The script's exports (it is plain JS, so it is typed here). */
+interface PatchScript {
+  readonly VERSION: string
+  readonly MARKER: string
+  readonly FILES: ReadonlyArray<string>
+  readonly PRISTINE_SHA256: Readonly<Record<string, string>>
+  readonly DELETE_COUNTS: Readonly<Record<string, number>>
+  readonly SLOT_DELETE: RegExp
+  readonly PATCHES: ReadonlyArray<{ readonly id: string; readonly edits: ReadonlyArray<{ readonly file: string; readonly find: string; readonly replace: string }> }>
+  readonly patchSource: (file: string, pristine: string) => string
+  readonly unpatchSource: (file: string, text: string) => string
 }
-const SLOT_DELETE = /\bdelete ((?:L|from)\.stack\[[^[\]\n;]+\]);/g
-const SLOT_CLEAR = /\b((?:L|from)\.stack\[[^[\]\n;]+\]) = void 0;/g
 
 const SCRIPT = path.resolve(import.meta.dirname, "../../scripts/patch-fengari.mjs")
+const P = (await import(pathToFileURL(SCRIPT).href)) as PatchScript
 const FENGARI = path.dirname(createRequire(import.meta.url).resolve("fengari/package.json"))
 const installed = (file: string): string => fs.readFileSync(path.join(FENGARI, "src", file), "utf8")
+const sha256 = (text: string): string => crypto.createHash("sha256").update(text, "utf8").digest("hex")
+const occurrences = (text: string, part: string): number => text.split(part).length - 1
+const PATCH_IDS = ["stack-slot-delete", ...P.PATCHES.map((p) => p.id)]
 
 describe("installed fengari", () => {
-  it("is 0.1.5 (the only version the patch knows)", () => {
-    expect(JSON.parse(fs.readFileSync(path.join(FENGARI, "package.json"), "utf8")).version).toBe("0.1.5")
+  it("is 0.1.5 (the only version the patches know)", () => {
+    expect(JSON.parse(fs.readFileSync(path.join(FENGARI, "package.json"), "utf8")).version).toBe(P.VERSION)
+    expect(P.VERSION).toBe("0.1.5")
   })
 
-  it.each(Object.entries(EXPECTED))("%s carries the marker and no stack-slot delete (run `npm run postinstall`)", (file, n) => {
+  it.each(P.FILES)("%s is the published 0.1.5 file with every patch applied (run `npm run postinstall`)", (file) => {
     const text = installed(file)
-    expect(text.startsWith(`${MARKER}\n`)).toBe(true)
-    expect(text).not.toContain("delete L.stack[")
-    expect(text.match(SLOT_DELETE)).toBeNull()
-    expect(text.match(SLOT_CLEAR)?.length).toBe(n)
+    expect(text.startsWith(`${P.MARKER}\n`)).toBe(true)
+    const original = P.unpatchSource(file, text)
+    expect(sha256(original)).toBe(P.PRISTINE_SHA256[file])
+    expect(P.patchSource(file, original)).toBe(text)
   })
 
-  it("no other fengari source deletes a stack slot", () => {
+  it("carries every edit of every patch exactly once", () => {
+    expect(PATCH_IDS).toEqual(["stack-slot-delete", "fast-exports", "stack-slot-reuse", "smi-fields", "callinfo-reuse"])
+    for (const patch of P.PATCHES) {
+      for (const edit of patch.edits) {
+        expect(occurrences(installed(edit.file), edit.replace), `${patch.id} in ${edit.file}`).toBe(1)
+        if (!edit.replace.includes(edit.find)) expect(installed(edit.file), `${patch.id} in ${edit.file}`).not.toContain(edit.find)
+      }
+    }
+  })
+
+  it("no fengari source deletes a stack slot", () => {
     for (const file of fs.readdirSync(path.join(FENGARI, "src"))) {
       if (file.endsWith(".js")) expect(installed(file), file).not.toMatch(/delete [\w.]*stack\[/)
     }
+  })
+
+  it("fast-exports: the exports of lobject.js and lapi.js are fast-mode objects (dictionary mode without the patch)", () => {
+    const code = `require(${JSON.stringify(path.join(FENGARI, "src", "fengari.js"))});` +
+      `for (const m of ["lobject.js", "lapi.js", "ldo.js", "lvm.js"]) ` +
+      `console.log(m, %HasFastProperties(require(${JSON.stringify(path.join(FENGARI, "src"))} + "/" + m)))`
+    const r = spawnSync(process.execPath, ["--allow-natives-syntax", "-e", code], { encoding: "utf8" })
+    expect(r.stderr).toBe("")
+    expect(r.stdout.trim().split("\n")).toEqual(["lobject.js true", "lapi.js true", "ldo.js true", "lvm.js true"])
   })
 })
 
@@ -60,34 +92,42 @@ describe("scripts/patch-fengari.mjs", () => {
   })
   afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }))
 
-  /** A copy of the installed package with the patch undone (marker removed, `X = void 0;` back to `delete X;`). */
-  const pristineCopy = (name: string): string => {
+  /** A copy of the package's patched files, each made by `make` from the original 0.1.5 text. */
+  const copy = (name: string, make: (file: string, original: string) => string): string => {
     const dir = path.join(tmp, name)
     fs.mkdirSync(path.join(dir, "src"), { recursive: true })
     fs.copyFileSync(path.join(FENGARI, "package.json"), path.join(dir, "package.json"))
-    for (const file of Object.keys(EXPECTED)) {
-      const text = installed(file).slice(MARKER.length + 1).replace(SLOT_CLEAR, "delete $1;")
-      fs.writeFileSync(path.join(dir, "src", file), text)
-    }
+    for (const file of P.FILES) fs.writeFileSync(path.join(dir, "src", file), make(file, P.unpatchSource(file, installed(file))))
     return dir
   }
+  const pristineCopy = (name: string): string => copy(name, (_, original) => original)
   const run = (dir: string) => {
     const r = spawnSync(process.execPath, [SCRIPT, dir], { encoding: "utf8" })
     return { status: r.status, out: r.stdout + r.stderr }
   }
-  const snapshot = (dir: string) => Object.keys(EXPECTED).map((f) => fs.readFileSync(path.join(dir, "src", f), "utf8"))
+  const snapshot = (dir: string) => P.FILES.map((f) => fs.readFileSync(path.join(dir, "src", f), "utf8"))
 
   it("patches a pristine copy to exactly the installed files, then changes nothing", () => {
     const dir = pristineCopy("fresh")
+    for (const [i, file] of P.FILES.entries()) expect(sha256(snapshot(dir)[i]!), file).toBe(P.PRISTINE_SHA256[file])
     const first = run(dir)
     expect(first.status).toBe(0)
-    expect(first.out).toContain("lapi.js 18, ldebug.js 1, ldo.js 5, lparser.js 1, ltm.js 1, lvm.js 3")
+    expect(first.out).toContain(`patched ${P.FILES.length} of ${P.FILES.length} files (${PATCH_IDS.join(", ")})`)
     expect(first.out.trim().split("\n")).toHaveLength(1)
-    expect(snapshot(dir)).toEqual(Object.keys(EXPECTED).map(installed))
+    expect(snapshot(dir)).toEqual(P.FILES.map(installed))
     const second = run(dir)
     expect(second.status).toBe(0)
     expect(second.out).toContain("already patched")
-    expect(snapshot(dir)).toEqual(Object.keys(EXPECTED).map(installed))
+    expect(snapshot(dir)).toEqual(P.FILES.map(installed))
+  })
+
+  it("upgrades a copy patched by its earlier version (stack-slot deletes only)", () => {
+    const dir = copy("earlier", (file, original) =>
+      file in P.DELETE_COUNTS ? `${P.MARKER}\n${original.replace(P.SLOT_DELETE, "$1 = void 0;")}` : original)
+    const r = run(dir)
+    expect(r.status).toBe(0)
+    expect(r.out).toContain("patched")
+    expect(snapshot(dir)).toEqual(P.FILES.map(installed))
   })
 
   it("leaves another fengari version alone (warning, exit 0)", () => {
@@ -100,15 +140,25 @@ describe("scripts/patch-fengari.mjs", () => {
     expect(snapshot(dir)).toEqual(before)
   })
 
-  it("fails loudly and writes nothing when a file has an unexpected number of deletes", () => {
-    const dir = pristineCopy("modified")
-    const lvm = path.join(dir, "src", "lvm.js")
-    fs.appendFileSync(lvm, "\nfunction extra(L) { delete L.stack[--L.top]; }\n")
-    const before = snapshot(dir)
-    const r = run(dir)
-    expect(r.status).toBe(1)
-    expect(r.out).toContain("lvm.js: expected 3 stack-slot deletes for fengari 0.1.5, found 4")
-    expect(snapshot(dir)).toEqual(before)
+  it("fails loudly and writes nothing when a file is not the one it knows", () => {
+    for (const [name, file, change] of [
+      ["appended", "lvm.js", (t: string) => `${t}\nfunction extra(L) { delete L.stack[--L.top]; }\n`],
+      ["edited", "ldo.js", (t: string) => t.replace("L.top++", "L.top += 1")]
+    ] as const) {
+      const dir = pristineCopy(name)
+      const target = path.join(dir, "src", file)
+      fs.writeFileSync(target, change(fs.readFileSync(target, "utf8")))
+      const before = snapshot(dir)
+      const r = run(dir)
+      expect(r.status, name).toBe(1)
+      expect(r.out, name).toContain(`${file} is neither the original fengari 0.1.5 file nor a patched one`)
+      expect(snapshot(dir), name).toEqual(before)
+    }
+  })
+
+  it("patchSource refuses a text that is not the original", () => {
+    const file = "lobject.js"
+    expect(() => P.patchSource(file, `${P.unpatchSource(file, installed(file))} `)).toThrow(/not the original fengari 0\.1\.5 text/)
   })
 })
 
@@ -299,43 +349,347 @@ const COROUTINES: Readonly<Record<string, string>> = {
 const parse = (text: string): Record<string, string> =>
   Object.fromEntries(text.split("\n").map((line) => [line.slice(0, line.indexOf("=")), line.slice(line.indexOf("=") + 1)]))
 
-describe("Lua workload on the patched fengari", () => {
-  it("gives the known results through fengari's API (with coroutines), twice on one state", () => {
+/**
+ * A Lua 5.3 conformance sample: one function per area, each returning a string. The chunk returns `name=result`
+ * lines, sorted by name. The parts that need `coroutine` or `debug` return "no coroutine" / "no debug" when the
+ * library is not open (the strategy host opens neither).
+ */
+const CONFORMANCE = String.raw`
+local S = {}
+
+S.closures = function()
+  local function counter()
+    local n = 0
+    return function() n = n + 1 return n end, function() return n end
+  end
+  local inc1, get1 = counter()
+  local inc2, get2 = counter()
+  inc1() inc1() inc2()
+  local fs = {}
+  for i = 1, 5 do fs[i] = function() return i * 10 end end
+  local acc = {}
+  for i = 1, 5 do acc[#acc + 1] = fs[i]() end
+  local ws = {}
+  local j = 0
+  while j < 3 do j = j + 1 local v = j * 2 ws[j] = function() v = v + 1 return v end end
+  local function deep(a) return function(b) return function(c) return a .. b .. c end end end
+  -- captured values must survive later calls that reuse the same stack depth
+  local keep = {}
+  local function make(x) local y = x * 2 keep[#keep + 1] = function() return x + y end end
+  local function noise(a, b, c, d, e, f, g) local h, i, k = a + b, c + d, e + f return h + i + k + g end
+  for i = 1, 4 do make(i) noise(1, 2, 3, 4, 5, 6, 7) end
+  local ks = {}
+  for i = 1, 4 do ks[i] = keep[i]() end
+  return get1() .. "," .. get2() .. "|" .. table.concat(acc, ",") .. "|" .. ws[1]() .. ws[1]() .. ws[2]() .. ws[3]() ..
+    "|" .. deep("a")("b")("c") .. "|" .. table.concat(ks, ",")
+end
+
+S.upvalue_after_error = function()
+  local keep
+  local function f(n) local x = n * 3 keep = function() x = x + 1 return x end error("boom") end
+  local ok = pcall(f, 14)
+  local function g(a, b, c, d, e) local s = a + b + c + d + e return s end
+  local r = g(1, 2, 3, 4, 5)
+  local t = {}
+  for i = 1, 50 do t[i] = g(i, i, i, i, i) end
+  return tostring(ok) .. ":" .. keep() .. ":" .. keep() .. ":" .. r .. ":" .. t[50]
+end
+
+S.tailcalls = function()
+  local function loop(n, acc) if n == 0 then return acc end return loop(n - 1, acc + 1) end
+  local function toS(x) return tostring(x) end
+  local function viaJS(x) return toS(x) end
+  local callable = setmetatable({}, { __call = function(self, a, b) return a * b end })
+  local function viaCall(a, b) return callable(a, b) end
+  local function va(...) return select("#", ...), ... end
+  local function tailva(...) return va(...) end
+  local n, a, b, c = tailva(1, nil, 3)
+  local function tailJS(...) return select("#", ...) end
+  return loop(100000, 0) .. ":" .. viaJS(12.5) .. ":" .. viaCall(6, 7) .. ":" .. n .. tostring(a) .. tostring(b) .. tostring(c) ..
+    ":" .. tailJS(nil, nil)
+end
+
+S.varargs = function()
+  local function pack2(...) return { n = select("#", ...), ... } end
+  local function count(...) return select("#", ...) end
+  local function mid(...) local a, b = ... return a, b, select(2, ...) end
+  local p = pack2(1, nil, 3, nil)
+  local t = {}
+  for i = 1, 300 do t[i] = i end
+  local function sum(...) local s = 0 for i = 1, select("#", ...) do s = s + (select(i, ...)) end return s end
+  local function fwd(...) return ... end
+  local x1, x2, x3, x4 = mid(10, 20, 30)
+  return p.n .. ":" .. tostring(p[4]) .. ":" .. count(fwd()) .. ":" .. count(fwd(nil)) .. ":" .. sum(table.unpack(t)) ..
+    ":" .. x1 .. x2 .. x3 .. x4 .. ":" .. count(table.unpack({}, 1, 3)) .. ":" .. select(-2, "a", "b", "c")
+end
+
+S.errors = function()
+  local out = {}
+  local function lvl1() error("L1", 1) end
+  local function lvl2() error("L2", 2) end
+  local function call2() lvl2() end
+  out[#out + 1] = select(2, pcall(lvl1)):match("L1$") and "l1" or "?"
+  out[#out + 1] = select(2, pcall(error)) == nil and "nil" or "?"
+  out[#out + 1] = select(2, pcall(error, 42)) + 1
+  local ok, e = pcall(function() local t = setmetatable({}, { __index = function(_, k) error("no " .. k, 0) end }) return t.foo end)
+  out[#out + 1] = e
+  ok, e = pcall(function() return 1 + {} end)
+  out[#out + 1] = e:match("arithmetic") and "arith" or e
+  ok, e = pcall(function() return #5 end)
+  out[#out + 1] = e:match("length") and "len" or e
+  ok, e = pcall(function() return ("x")() end)
+  out[#out + 1] = e:match("call") and "call" or e
+  ok, e = pcall(function() return {} < {} end)
+  out[#out + 1] = e:match("compare") and "cmp" or e
+  local depth = 0
+  local function rec() depth = depth + 1 return rec() + 1 end
+  ok, e = pcall(rec)
+  out[#out + 1] = tostring(ok) .. (e:match("stack overflow") and "so" or e)
+  local r = { xpcall(function(a, b) return a + b end, debug and debug.traceback or print, 3, 4) }
+  out[#out + 1] = tostring(r[1]) .. r[2]
+  local msgs = {}
+  for i = 1, 3 do
+    local ok2, e2 = pcall(function() local a, b, c = i, i * 2, i * 3 if i % 2 == 1 then error({ i = a + b + c }) end return a end)
+    msgs[#msgs + 1] = ok2 and ("ok" .. e2) or ("err" .. e2.i)
+  end
+  out[#out + 1] = table.concat(msgs, "/")
+  return table.concat(out, ",")
+end
+
+S.metamethods = function()
+  local mt = {}
+  mt.__index = function(t, k) return k .. "!" end
+  mt.__newindex = function(t, k, v) rawset(t, k, v * 2) end
+  mt.__unm = function(a) return "neg" end
+  mt.__mod = function(a, b) return "mod" end
+  mt.__idiv = function(a, b) return "idiv" end
+  mt.__band = function(a, b) return "band" end
+  mt.__shl = function(a, b) return "shl" end
+  mt.__bnot = function(a) return "bnot" end
+  local o = setmetatable({}, mt)
+  o.x = 5
+  local base = { greet = function(self) return "hi " .. self.name end }
+  local obj = setmetatable({ name = "lua" }, { __index = base })
+  local chain = setmetatable({}, { __index = setmetatable({}, { __index = { deep = "yes" } }) })
+  local eqmt = { __eq = function(a, b) return a.v == b.v end }
+  local e1, e2 = setmetatable({ v = 1 }, eqmt), setmetatable({ v = 1 }, eqmt)
+  local cnt = 0
+  local lenmt = setmetatable({}, { __len = function() cnt = cnt + 1 return 7 end })
+  return o.x .. "," .. o.y .. "," .. -o .. "," .. (o % 1) .. "," .. (o // 1) .. "," .. (o & 1) .. "," .. (o << 1) .. "," .. ~o ..
+    "," .. obj:greet() .. "," .. chain.deep .. "," .. tostring(e1 == e2) .. tostring(rawequal(e1, e2)) .. "," .. #lenmt .. #lenmt .. cnt
+end
+
+S.strings = function()
+  local s = "Hello, Lua 5.3!"
+  local parts = {}
+  for w in s:gmatch("%a+") do parts[#parts + 1] = w:lower() end
+  local fmt = string.format("%d|%5.1f|%-4s|%x|%q", 42, 3.14159, "ab", 255, "a\"b\0")
+  return table.concat(parts, "+") .. ";" .. s:sub(-4, -2) .. ";" .. s:rep(2, "#"):len() .. ";" .. fmt .. ";" ..
+    ("10" + 5) .. ";" .. (1 .. "") .. ";" .. (1.0 .. "") .. ";" .. (2^10 .. "") .. ";" .. tostring(10 // 3) .. tostring(10.0 // 3) ..
+    ";" .. (7 % -3) .. (-7 % 3) .. ";" .. tostring("abc" < "abd") .. ";" .. s:byte(1) .. ";" .. #s .. ";" ..
+    string.gsub("a,b,,c", ",", ";") .. ";" .. ("%d"):format(3.0) .. ";" .. tostring(math.type(3)) .. tostring(math.type(3.0)) ..
+    ";" .. tostring(3 == 3.0) .. ";" .. string.reverse("abc") .. ";" .. ("x"):rep(0) .. "."
+end
+
+S.longloop = function()
+  local x = 0.0
+  for i = 1, 1000000 do x = x + i * 0.5 end
+  local n = 0
+  local i = 0
+  while i < 200000 do i = i + 1 if i % 3 == 0 then n = n + 1 end end
+  local r = 0
+  repeat r = r + 2 until r >= 100001
+  local t = {}
+  for k = 1, 100000 do t[k] = k % 7 end
+  local s = 0
+  for k = 1, #t do s = s + t[k] end
+  local f = 0
+  for v = 10, 1, -0.5 do f = f + v end
+  return string.format("%.1f", x) .. ":" .. n .. ":" .. r .. ":" .. s .. ":" .. f
+end
+
+S.coroutines = function()
+  if not coroutine then return "no coroutine" end
+  local out = {}
+  local function gen(n) return coroutine.wrap(function() for i = 1, n do coroutine.yield(i) end return "end" end) end
+  local g = gen(3)
+  out[#out + 1] = g() .. g() .. g() .. g()
+  local co = coroutine.create(function(a, b)
+    local c = coroutine.yield(a + b)
+    local d, e = coroutine.yield(c * 2)
+    return d + e, "done"
+  end)
+  local r = {}
+  local _, v1 = coroutine.resume(co, 1, 2)
+  local _, v2 = coroutine.resume(co, 10)
+  local _, v3, v4 = coroutine.resume(co, 3, 4)
+  out[#out + 1] = v1 .. "," .. v2 .. "," .. v3 .. "," .. v4 .. "," .. coroutine.status(co)
+  -- upvalues of a coroutine that died with an error stay usable
+  local getter
+  local dead = coroutine.create(function() local x = "alive" getter = function() return x end coroutine.yield() x = "changed" error("dead", 0) end)
+  coroutine.resume(dead)
+  local before = getter()
+  local okd, ed = coroutine.resume(dead)
+  local okd2, ed2 = coroutine.resume(dead, 1, 2, 3)
+  out[#out + 1] = before .. "/" .. getter() .. "/" .. tostring(okd) .. ed .. "/" .. tostring(okd2) .. ed2
+  -- nested coroutines and yields through pcall
+  local outer = coroutine.wrap(function()
+    local inner = coroutine.wrap(function() coroutine.yield("i1") return "i2" end)
+    coroutine.yield(inner())
+    local ok, v = pcall(function() coroutine.yield("in-pcall") return inner() end)
+    return tostring(ok) .. v
+  end)
+  out[#out + 1] = outer() .. outer() .. outer()
+  out[#out + 1] = tostring(coroutine.isyieldable())
+  local w = coroutine.wrap(function() error({ code = 5 }) end)
+  local okw, ew = pcall(w)
+  out[#out + 1] = tostring(okw) .. ew.code
+  return table.concat(out, ";")
+end
+
+S.stack = function()
+  local function depth(n) if n == 0 then return 0 end return 1 + depth(n - 1) end
+  local t = {}
+  for i = 1, 7000 do t[i] = i end
+  local function pass(...) return ... end
+  local n1 = select("#", pass(table.unpack(t)))
+  local ok, e = pcall(function() return select("#", table.unpack(t, 1, 1e7)) end)
+  local function wide(...) local a = { ... } return #a end
+  return depth(5000) .. ":" .. n1 .. ":" .. tostring(ok) .. (tostring(e):match("too many results") and "tmr" or tostring(e)) .. ":" ..
+    wide(table.unpack(t, 1, 2500)) .. ":" .. depth(10)
+end
+
+S.misc = function()
+  local a, b, c = 1, 2
+  a, b = b, a
+  local t = { 10, 20, 30, nil, 50 }
+  local n = 0
+  for _, v in ipairs(t) do n = n + v end
+  local acc = {}
+  for i = 1, 10 do
+    if i % 2 == 0 then goto continue end
+    acc[#acc + 1] = i
+    ::continue::
+  end
+  local env = { x = 5 }
+  local chunk = load("return x * 2", "chunk", "t", env)
+  local sorted = { 5, 2, 8, 1, 9, 3 }
+  table.sort(sorted, function(p, q) return p > q end)
+  local ints = 0
+  for i = 1, 3, 0.5 do ints = ints + 1 end
+  return a .. b .. tostring(c) .. ":" .. n .. ":" .. table.concat(acc, ",") .. ":" .. chunk() .. ":" .. table.concat(sorted, ",") ..
+    ":" .. ints .. ":" .. math.max(3, 7.5, -1) .. ":" .. math.floor(-3.5) .. ":" .. tostring(math.tointeger(4.0)) ..
+    ":" .. #"\u{48}\u{49}" .. ":" .. tostring(0.1 + 0.2 == 0.3) .. ":" .. tostring(1 / 0 > 1e308) .. ":" .. tostring(-(0 / 0) ~= -(0 / 0))
+end
+
+S.hooks = function()
+  if not debug then return "no debug" end
+  local lines = {}
+  local function target(n)
+    local s = 0
+    for i = 1, n do
+      s = s + i
+    end
+    return s
+  end
+  local base = debug.getinfo(target, "S").linedefined
+  debug.sethook(function(_, line) if debug.getinfo(2, "f").func == target then lines[#lines + 1] = line - base end end, "l")
+  local r = target(2)
+  debug.sethook()
+  local count = 0
+  debug.sethook(function() count = count + 1 end, "", 10)
+  local x = 0
+  for i = 1, 1000 do x = x + i end
+  debug.sethook()
+  local calls = 0
+  debug.sethook(function(ev) if ev == "call" or ev == "tail call" then calls = calls + 1 end end, "c")
+  local function tc(n) if n == 0 then return 0 end return tc(n - 1) end
+  tc(5)
+  debug.sethook()
+  local function locals(a, b) local c = a + b local name, val = debug.getlocal(1, 3) return name .. "=" .. val end
+  return table.concat(lines, ",") .. ":" .. r .. ":" .. (count >= 200 and count <= 400 and "count-ok" or count) .. ":" .. calls ..
+    ":" .. locals(2, 3) .. ":" .. x
+end
+
+local names = {}
+for k in pairs(S) do names[#names + 1] = k end
+table.sort(names)
+local out = {}
+for _, n in ipairs(names) do out[#out + 1] = n .. "=" .. S[n]() end
+return table.concat(out, "\n")
+`
+
+/** What the reference interpreter prints for CONFORMANCE (`lua5.3`, 5.3.6, all libraries open). */
+const LUA53: Readonly<Record<string, string>> = {
+  closures: "2,1|10,20,30,40,50|3457|abc|3,6,9,12",
+  coroutines: "123end;3,20,7,done,dead;alive/changed/falsedead/falsecannot resume dead coroutine;i1in-pcalltruei2;false;false5",
+  errors: "l1,nil,43,no foo,arith,len,call,cmp,falseso,true7,err6/ok2/err18",
+  hooks: "1,2,3,2,3,2,5:3:count-ok:7:c=5:500500",
+  longloop: "250000250000.0:66666:100002:300000:104.5",
+  metamethods: "10,y!,neg,mod,idiv,band,shl,bnot,hi lua,yes,truefalse,772",
+  misc: "21nil:60:1,3,5,7,9:10:9,8,5,3,2,1:5:7.5:-4:4:2:false:true:true",
+  stack: "5000:7000:falsetmr:2500:10",
+  strings: "hello+lua;5.3;31;42|  3.1|ab  |ff|\"a\\\"b\\0\";15.0;1;1.0;1024.0;33.0;-22;true;72;15;a;b;;c;3;integerfloat;true;cba;.",
+  tailcalls: "100000:12.5:42:31nil3:2",
+  upvalue_after_error: "false:43:44:15:250",
+  varargs: "4:nil:0:1:45150:10202030:3:b"
+}
+
+const openLibs = (L: LuaState, names: ReadonlyArray<string>): void => {
+  const all: Readonly<Record<string, LuaJsFunction>> = {
+    _G: lualib.luaopen_base,
+    coroutine: lualib.luaopen_coroutine,
+    debug: lualib.luaopen_debug,
+    math: lualib.luaopen_math,
+    string: lualib.luaopen_string,
+    table: lualib.luaopen_table
+  }
+  for (const name of names) {
+    lauxlib.luaL_requiref(L, to_luastring(name), all[name]!, 1)
+    lua.lua_pop(L, 1)
+  }
+}
+
+/** Loads and runs `source` on `L`, returns its string result; the stack is left as it was. */
+const runChunk = (L: LuaState, source: string, chunkname: string): string => {
+  const top = lua.lua_gettop(L)
+  const bytes = to_luastring(source)
+  expect(lauxlib.luaL_loadbufferx(L, bytes, bytes.length, to_luastring(`=${chunkname}`), null)).toBe(lua.LUA_OK)
+  const status = lua.lua_pcall(L, 0, 1, 0)
+  const text = lua.lua_tojsstring(L, -1) ?? ""
+  expect(status, text).toBe(lua.LUA_OK)
+  lua.lua_pop(L, 1)
+  expect(lua.lua_gettop(L)).toBe(top)
+  return text
+}
+
+describe("Lua semantics on the patched fengari", () => {
+  it("the conformance sample gives the results of Lua 5.3, in several rounds on one state", () => {
     const L = lauxlib.luaL_newstate()
-    const libs: ReadonlyArray<readonly [string, LuaJsFunction]> = [
-      ["_G", lualib.luaopen_base],
-      ["coroutine", lualib.luaopen_coroutine],
-      ["string", lualib.luaopen_string],
-      ["table", lualib.luaopen_table],
-      ["math", lualib.luaopen_math]
-    ]
-    for (const [name, open] of libs) {
-      lauxlib.luaL_requiref(L, to_luastring(name), open, 1)
-      lua.lua_pop(L, 1)
-    }
-    const source = to_luastring(WORKLOAD)
-    for (let round = 0; round < 2; round++) {
-      expect(lauxlib.luaL_loadbufferx(L, source, source.length, to_luastring("=workload"), null)).toBe(lua.LUA_OK)
-      const status = lua.lua_pcall(L, 0, 1, 0)
-      const text = lua.lua_tojsstring(L, -1) ?? ""
-      expect(status, text).toBe(lua.LUA_OK)
-      expect(parse(text)).toEqual({ ...COMMON, ...COROUTINES, err_pos: `workload:${WHERE_LINE}: where` })
-      lua.lua_pop(L, 1)
-      expect(lua.lua_gettop(L)).toBe(0)
+    openLibs(L, ["_G", "coroutine", "debug", "math", "string", "table"])
+    // Values left on the stack below the chunk's frame must survive every round untouched.
+    lua.lua_pushnumber(L, 0.25)
+    lua.lua_pushstring(L, to_luastring("below"))
+    for (let round = 0; round < 3; round++) {
+      expect(parse(runChunk(L, CONFORMANCE, "conformance"))).toEqual(LUA53)
+      expect(parse(runChunk(L, WORKLOAD, "workload"))).toEqual({ ...COMMON, ...COROUTINES, err_pos: `workload:${WHERE_LINE}: where` })
+      expect(lua.lua_tonumber(L, 1)).toBe(0.25)
+      expect(lua.lua_tojsstring(L, 2)).toBe("below")
     }
     lua.lua_close(L)
   })
 
   it("gives the known results through the strategy host, on consecutive bars", () => {
-    const source = `function detect_opportunity()\n  return { result = (function()${WORKLOAD}end)() }\nend\n` +
+    const source = `function detect_opportunity()\n  return { result = (function()${WORKLOAD}end)(), sample = (function()${CONFORMANCE}end)() }\nend\n` +
       "function filter_commitment() end\nfunction manage_position() end\n"
     const instance = compileLuaStrategy(source, "workload.lua", { instructionLimit: 100_000_000 }).instantiate(SYM)
     try {
       for (let bar = 0; bar < 2; bar++) {
-        const result = fieldsOf(instance.detectOpportunity(mkBar(), fakeView())).result
-        expect(typeof result).toBe("string")
+        const fields = fieldsOf(instance.detectOpportunity(mkBar(), fakeView()))
+        expect(typeof fields.result).toBe("string")
         // The host opens no coroutine library; the workload's error line is one further down (the wrapper's line).
-        expect(parse(result as string)).toEqual({ ...COMMON, err_pos: `workload.lua:${WHERE_LINE + 1}: where` })
+        expect(parse(fields.result as string)).toEqual({ ...COMMON, err_pos: `workload.lua:${WHERE_LINE + 1}: where` })
+        expect(parse(fields.sample as string)).toEqual({ ...LUA53, coroutines: "no coroutine", hooks: "no debug" })
       }
     } finally {
       instance.dispose()

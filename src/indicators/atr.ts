@@ -28,7 +28,7 @@ const ATR_OUTPUTS: ReadonlyArray<string> = ["value"]
 
 /** Streaming Wilder ATR over high/low/close. */
 export class Atr implements BarIndicator {
-  readonly period: number
+  declare readonly period: number
   readonly outputs = ATR_OUTPUTS
   private n = 0
   private pc = 0
@@ -38,7 +38,6 @@ export class Atr implements BarIndicator {
   private pPc = 0
   private pSum = 0
   private pAtr = Number.NaN
-  private pTr = Number.NaN
 
   /** @throws RangeError when `period` is not an integer from 1 to 100000. */
   constructor(period = 14) {
@@ -67,9 +66,6 @@ export class Atr implements BarIndicator {
   update(high: number, low: number, close: number): number {
     const pc = this.pc
     this.pPc = pc
-    this.pSum = this.sum
-    this.pAtr = this.atr
-    this.pTr = this.tr
     this.pc = close
     const n = this.n + 1
     this.n = n
@@ -81,12 +77,17 @@ export class Atr implements BarIndicator {
     if (b > tr) tr = b
     this.tr = tr
     const p = this.period
+    const prev = this.atr
+    this.pAtr = prev
     if (n > p + 1) {
-      const atr = ((this.atr * (p - 1)) + tr) / p
+      const atr = ((prev * (p - 1)) + tr) / p
       this.atr = atr
       return atr
     }
-    const sum = this.sum + tr
+    // warm-up: the sum of the first true ranges (saved for replace here only)
+    const sum0 = this.sum
+    this.pSum = sum0
+    const sum = sum0 + tr
     this.sum = sum
     if (n <= p) return Number.NaN
     const atr = sum / p
@@ -97,11 +98,14 @@ export class Atr implements BarIndicator {
   /** Replaces the most recent bar. */
   replace(high: number, low: number, close: number): number {
     if (this.n === 0) return this.update(high, low, close)
-    this.n--
+    const n = this.n
+    this.n = n - 1
     this.pc = this.pPc
-    this.sum = this.pSum
-    this.atr = this.pAtr
-    this.tr = this.pTr
+    if (n > 1) {
+      // the replaced update saved the ATR before it (and the sum, during warm-up); the true range is set again
+      this.atr = this.pAtr
+      if (n <= this.period + 1) this.sum = this.pSum
+    }
     return this.update(high, low, close)
   }
 
@@ -115,7 +119,7 @@ export class Atr implements BarIndicator {
   reset(): void {
     this.n = 0
     this.pc = this.sum = this.pPc = this.pSum = 0
-    this.atr = this.tr = this.pAtr = this.pTr = Number.NaN
+    this.atr = this.tr = this.pAtr = Number.NaN
   }
 }
 

@@ -70,10 +70,10 @@ export const sumSquaredDeviations = (xs: Float64Array, start: number, n: number,
 
 /** Streaming Bollinger Bands. Outputs {@link Bbands.upper}, {@link Bbands.middle}, {@link Bbands.lower}. */
 export class Bbands implements BarIndicator {
-  readonly period: number
-  readonly k: number
+  declare readonly period: number
+  declare readonly k: number
   readonly outputs = BBANDS_OUTPUTS
-  private readonly buffer: Float64Array
+  private declare readonly buffer: Float64Array
   private head = 0
   private n = 0
   private sum = 0
@@ -85,10 +85,6 @@ export class Bbands implements BarIndicator {
   private pSum = 0
   private pComp = 0
   private pSlot = 0
-  private pMid = Number.NaN
-  private pUp = Number.NaN
-  private pLo = Number.NaN
-  private pSd = Number.NaN
 
   /** @throws RangeError when `period` is not an integer from 1 to 100000 or `k` is not in (0, 1000]. */
   constructor(period = 20, k = 2) {
@@ -137,10 +133,6 @@ export class Bbands implements BarIndicator {
     let c = this.comp
     this.pSum = s
     this.pComp = c
-    this.pMid = this.mid
-    this.pUp = this.up
-    this.pLo = this.lo
-    this.pSd = this.sd
     const old = buf[head]!
     this.pSlot = old
     const n = this.n + 1
@@ -184,10 +176,7 @@ export class Bbands implements BarIndicator {
     this.n--
     this.sum = this.pSum
     this.comp = this.pComp
-    this.mid = this.pMid
-    this.up = this.pUp
-    this.lo = this.pLo
-    this.sd = this.pSd
+    // the outputs: set again by update() once the window is full, NaN before
     return this.update(x)
   }
 
@@ -205,7 +194,6 @@ export class Bbands implements BarIndicator {
     this.sum = this.comp = 0
     this.mid = this.up = this.lo = this.sd = Number.NaN
     this.pSum = this.pComp = this.pSlot = 0
-    this.pMid = this.pUp = this.pLo = this.pSd = Number.NaN
   }
 }
 
@@ -214,6 +202,45 @@ export type BbandsSeries = {
   readonly middle: Float64Array
   readonly upper: Float64Array
   readonly lower: Float64Array
+}
+
+/** Batch kernels run in blocks of this many inputs (see sma.ts: V8's on-stack compiled loops). */
+const KERNEL_BLOCK = 2048
+
+/** {@link bbandsBatch} over `[from, to)`, `from >= p`; `st` carries the window sum `[s, c]` between blocks. */
+const bbandsBlock = (
+  values: Float64Array,
+  p: number,
+  k: number,
+  middle: Float64Array,
+  upper: Float64Array,
+  lower: Float64Array,
+  st: Float64Array,
+  from: number,
+  to: number
+): void => {
+  let s = st[0]!
+  let c = st[1]!
+  for (let i = from; i < to; i++) {
+    const a = -values[i - p]!
+    let t = s + a
+    if (Math.abs(s) >= Math.abs(a)) c += (s - t) + a
+    else c += (a - t) + s
+    s = t
+    const x = values[i]!
+    t = s + x
+    if (Math.abs(s) >= Math.abs(x)) c += (s - t) + x
+    else c += (x - t) + s
+    s = t
+    const m = (s + c) / p
+    const acc = sumSquaredDeviations(values, i - p + 1, p, m)
+    const w = k * Math.sqrt(acc / p)
+    middle[i] = m
+    upper[i] = m + w
+    lower[i] = m - w
+  }
+  st[0] = s
+  st[1] = c
 }
 
 /** Bollinger Bands of a whole series (`NaN` before index `period - 1`), bit-identical to {@link Bbands}. */
@@ -226,14 +253,8 @@ export const bbandsBatch = (values: Float64Array, period = 20, k = 2, into?: Bba
   const lower = outputArray("BBANDS", len, into?.lower)
   let s = 0
   let c = 0
-  for (let i = 0; i < len; i++) {
-    if (i >= p) {
-      const a = -values[i - p]!
-      const t = s + a
-      if (Math.abs(s) >= Math.abs(a)) c += (s - t) + a
-      else c += (a - t) + s
-      s = t
-    }
+  const warm = Math.min(p, len)
+  for (let i = 0; i < warm; i++) {
     const x = values[i]!
     const t = s + x
     if (Math.abs(s) >= Math.abs(x)) c += (s - t) + x
@@ -243,14 +264,19 @@ export const bbandsBatch = (values: Float64Array, period = 20, k = 2, into?: Bba
       upper[i] = Number.NaN
       middle[i] = Number.NaN
       lower[i] = Number.NaN
-      continue
     }
-    const m = (s + c) / p
-    const acc = sumSquaredDeviations(values, i - p + 1, p, m)
-    const w = k * Math.sqrt(acc / p)
-    middle[i] = m
-    upper[i] = m + w
-    lower[i] = m - w
+  }
+  if (len < p) return { middle, upper, lower }
+  const m = (s + c) / p
+  const w = k * Math.sqrt(sumSquaredDeviations(values, 0, p, m) / p)
+  middle[p - 1] = m
+  upper[p - 1] = m + w
+  lower[p - 1] = m - w
+  const st = new Float64Array(2)
+  st[0] = s
+  st[1] = c
+  for (let i = p; i < len; i += KERNEL_BLOCK) {
+    bbandsBlock(values, p, k, middle, upper, lower, st, i, Math.min(len, i + KERNEL_BLOCK))
   }
   return { middle, upper, lower }
 }

@@ -18,9 +18,9 @@ export const emaAlpha = (period: number): number => 2 / (period + 1)
 /** Streaming EMA, SMA-seeded. */
 export class Ema implements StreamingIndicator {
   /** The period (`k = 2 / (period + 1)`). */
-  readonly period: number
+  declare readonly period: number
   /** The smoothing factor `k`. */
-  readonly k: number
+  declare readonly k: number
   private n = 0
   private sum = 0
   private ema = Number.NaN

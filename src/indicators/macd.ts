@@ -30,16 +30,16 @@ const MACD_OUTPUTS: ReadonlyArray<string> = ["macd", "signal", "histogram"]
 
 /** Streaming MACD. Outputs: {@link Macd.macd}, {@link Macd.signal}, {@link Macd.histogram} (`value` is `macd`). */
 export class Macd implements BarIndicator {
-  readonly fastPeriod: number
-  readonly slowPeriod: number
-  readonly signalPeriod: number
+  declare readonly fastPeriod: number
+  declare readonly slowPeriod: number
+  declare readonly signalPeriod: number
   readonly outputs = MACD_OUTPUTS
-  private readonly kFast: number
-  private readonly kSlow: number
-  private readonly kSignal: number
+  private declare readonly kFast: number
+  private declare readonly kSlow: number
+  private declare readonly kSignal: number
   /** Index (count - 1) from which the fast EMA reads inputs: `slow - fast`. */
-  private readonly fastStart: number
-  private readonly lookback: number
+  private declare readonly fastStart: number
+  private declare readonly lookback: number
   private n = 0
   private fastSum = 0
   private slowSum = 0
@@ -47,18 +47,12 @@ export class Macd implements BarIndicator {
   private fast = Number.NaN
   private slow = Number.NaN
   private sig = Number.NaN
-  private m = Number.NaN
-  private h = Number.NaN
-  private s = Number.NaN
   private pFastSum = 0
   private pSlowSum = 0
   private pSigSum = 0
   private pFast = Number.NaN
   private pSlow = Number.NaN
   private pSig = Number.NaN
-  private pM = Number.NaN
-  private pH = Number.NaN
-  private pS = Number.NaN
 
   /** @throws RangeError when a period is not an integer from 1 to 100000 or `fastPeriod >= slowPeriod`. */
   constructor(fastPeriod = 12, slowPeriod = 26, signalPeriod = 9) {
@@ -75,19 +69,19 @@ export class Macd implements BarIndicator {
 
   /** The MACD line (fast EMA - slow EMA), `NaN` during warm-up. */
   get macd(): number {
-    return this.m
+    return this.n > this.lookback ? this.fast - this.slow : Number.NaN
   }
   /** The signal line (EMA of the MACD line), `NaN` during warm-up. */
   get signal(): number {
-    return this.s
+    return this.n > this.lookback ? this.sig : Number.NaN
   }
   /** `macd - signal`, `NaN` during warm-up. */
   get histogram(): number {
-    return this.h
+    return this.n > this.lookback ? (this.fast - this.slow) - this.sig : Number.NaN
   }
   /** Same as {@link Macd.macd}. */
   get value(): number {
-    return this.m
+    return this.macd
   }
   get count(): number {
     return this.n
@@ -96,22 +90,37 @@ export class Macd implements BarIndicator {
     return this.n > this.lookback
   }
   output(index: number): number {
-    return index === 0 ? this.m : index === 1 ? this.s : index === 2 ? this.h : Number.NaN
+    return index === 0 ? this.macd : index === 1 ? this.signal : index === 2 ? this.histogram : Number.NaN
   }
 
-  /** Adds a close; returns the MACD line (`NaN` during warm-up). Read `signal` and `histogram` after it. */
+  /**
+   * Adds a close; returns the MACD line (`NaN` during warm-up). Read `signal` and `histogram` after it (they are
+   * computed from the three EMAs kept, with the same operations as the line returned).
+   */
   update(x: number): number {
+    const i = this.n
+    this.n = i + 1
+    const slow0 = this.slow
+    const fast0 = this.fast
+    const sig0 = this.sig
+    this.pSlow = slow0
+    this.pFast = fast0
+    this.pSig = sig0
+    if (i <= this.lookback) return this.warmUp(x, i)
+    const slow = (x - slow0) * this.kSlow + slow0
+    const fast = (x - fast0) * this.kFast + fast0
+    this.slow = slow
+    this.fast = fast
+    const line = fast - slow
+    this.sig = (line - sig0) * this.kSignal + sig0
+    return line
+  }
+
+  /** `update` for input index `i <= lookback`: the seeds (the sums are saved for `replace` here only). */
+  private warmUp(x: number, i: number): number {
     this.pFastSum = this.fastSum
     this.pSlowSum = this.slowSum
     this.pSigSum = this.sigSum
-    this.pFast = this.fast
-    this.pSlow = this.slow
-    this.pSig = this.sig
-    this.pM = this.m
-    this.pH = this.h
-    this.pS = this.s
-    const i = this.n
-    this.n = i + 1
     const sp = this.slowPeriod
     let line: number
     if (i >= sp) {
@@ -130,39 +139,25 @@ export class Macd implements BarIndicator {
       this.fast = fast
       line = fast - slow
     }
-    const lb = this.lookback
-    if (i > lb) {
-      const sig = (line - this.sig) * this.kSignal + this.sig
-      this.sig = sig
-      this.m = line
-      this.s = sig
-      this.h = line - sig
-      return line
-    }
     const sigSum = this.sigSum + line
     this.sigSum = sigSum
-    if (i < lb) return Number.NaN
-    const sig = sigSum / this.signalPeriod
-    this.sig = sig
-    this.m = line
-    this.s = sig
-    this.h = line - sig
+    if (i < this.lookback) return Number.NaN
+    this.sig = sigSum / this.signalPeriod
     return line
   }
 
   /** Replaces the most recent close. */
   replace(x: number): number {
     if (this.n === 0) return this.update(x)
-    this.n--
-    this.fastSum = this.pFastSum
-    this.slowSum = this.pSlowSum
-    this.sigSum = this.pSigSum
+    const i = --this.n
     this.fast = this.pFast
     this.slow = this.pSlow
     this.sig = this.pSig
-    this.m = this.pM
-    this.h = this.pH
-    this.s = this.pS
+    if (i <= this.lookback) {
+      this.fastSum = this.pFastSum
+      this.slowSum = this.pSlowSum
+      this.sigSum = this.pSigSum
+    }
     return this.update(x)
   }
 
@@ -176,9 +171,9 @@ export class Macd implements BarIndicator {
   reset(): void {
     this.n = 0
     this.fastSum = this.slowSum = this.sigSum = 0
-    this.fast = this.slow = this.sig = this.m = this.h = this.s = Number.NaN
+    this.fast = this.slow = this.sig = Number.NaN
     this.pFastSum = this.pSlowSum = this.pSigSum = 0
-    this.pFast = this.pSlow = this.pSig = this.pM = this.pH = this.pS = Number.NaN
+    this.pFast = this.pSlow = this.pSig = Number.NaN
   }
 }
 

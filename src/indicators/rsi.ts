@@ -22,15 +22,14 @@ export const rsiLookback = (period: number): number => checkPeriod("RSI", period
 /** Streaming Wilder RSI. */
 export class Rsi implements StreamingIndicator {
   /** The smoothing period. */
-  readonly period: number
+  declare readonly period: number
   private n = 0
   private last = 0
   private gain = 0
   private loss = 0
-  private out = Number.NaN
   /** `period + 1` and `period - 1`, hoisted. */
-  private readonly p1: number
-  private readonly pm1: number
+  private declare readonly p1: number
+  private declare readonly pm1: number
   private prevLast = 0
   private prevGain = 0
   private prevLoss = 0
@@ -42,9 +41,12 @@ export class Rsi implements StreamingIndicator {
     this.pm1 = period - 1
   }
 
-  /** The current RSI in [0, 100], `NaN` until `period + 1` inputs have been seen. */
+  /** The current RSI in [0, 100] (what the last update returned), `NaN` until `period + 1` inputs have been seen. */
   get value(): number {
-    return this.out
+    if (this.n <= this.period) return Number.NaN
+    const gain = this.gain
+    const total = gain + this.loss
+    return total !== 0 ? 100 * (gain / total) : 0
   }
 
   /** `true` once `period + 1` inputs have been seen. */
@@ -92,9 +94,7 @@ export class Rsi implements StreamingIndicator {
     this.gain = gain
     this.loss = loss
     const total = gain + loss
-    const out = total !== 0 ? 100 * (gain / total) : 0
-    this.out = out
-    return out
+    return total !== 0 ? 100 * (gain / total) : 0
   }
 
   private warmUp(d: number, n: number, gain: number, loss: number): number {
@@ -112,9 +112,7 @@ export class Rsi implements StreamingIndicator {
     this.gain = gain
     this.loss = loss
     const total = gain + loss
-    const out = total !== 0 ? 100 * (gain / total) : 0
-    this.out = out
-    return out
+    return total !== 0 ? 100 * (gain / total) : 0
   }
 
   /** Replaces the most recent input by `x`: the same result as if `update(x)` had been called instead of it. */
@@ -133,7 +131,6 @@ export class Rsi implements StreamingIndicator {
     this.last = 0
     this.gain = 0
     this.loss = 0
-    this.out = Number.NaN
     this.prevLast = 0
     this.prevGain = 0
     this.prevLoss = 0

@@ -15,24 +15,32 @@ import { checkPeriod, outputArray, type StreamingIndicator } from "./contract.ts
 /** Number of inputs before the first SMA value: `period - 1`. */
 export const smaLookback = (period: number): number => checkPeriod("SMA", period) - 1
 
+/**
+ * Batch kernels run their steady-state loop in blocks of this many elements, each block a call of a small kernel
+ * function. V8 compiles a loop that is entered once and runs long "on stack" (OSR), and in that code it keeps
+ * floating-point loop variables boxed (a heap number per iteration, about 2× slower); a kernel function called once
+ * per block is compiled as a regular function, with the loop state in registers.
+ */
+const KERNEL_BLOCK = 2048
+
 /** Streaming SMA over a ring buffer of the last `period` inputs. See the module doc for precision. */
 export class Sma implements StreamingIndicator {
   /** The window length. */
-  readonly period: number
-  private readonly buffer: Float64Array
-  /** Next slot to write, which is also the oldest input once the window is full. */
+  declare readonly period: number
+  /**
+   * `period + 1` slots: input number `j` lives in slot `j mod (period + 1)`, so when input `j` arrives the input
+   * leaving the window (`j - period`) is still in the slot after it, and `replace` has no slot to restore.
+   */
+  private declare readonly ring: Float64Array
+  private declare readonly slots: number
+  /** Slot of the next input. */
   private head = 0
   private n = 0
   private sum = 0
   private comp = 0
-  private out = Number.NaN
-  // State before the last update, for replace().
-  private prevHead = 0
-  private prevN = 0
+  // The window sum before the last update, for replace().
   private prevSum = 0
   private prevComp = 0
-  private prevOut = Number.NaN
-  private prevSlot = 0
 
   /**
    * @param name the indicator name used in error messages (`"SMA"`; `"AVG_VOLUME"` when used on volumes).
@@ -40,12 +48,14 @@ export class Sma implements StreamingIndicator {
    */
   constructor(period: number, name = "SMA") {
     this.period = checkPeriod(name, period)
-    this.buffer = new Float64Array(period)
+    this.slots = period + 1
+    this.ring = new Float64Array(period + 1)
   }
 
-  /** The current mean, `NaN` until `period` inputs have been seen. */
+  /** The current mean, `NaN` until `period` inputs have been seen (the value the last update returned). */
   get value(): number {
-    return this.out
+    const p = this.period
+    return this.n >= p ? (this.sum + this.comp) / p : Number.NaN
   }
 
   /** `true` once `period` inputs have been seen. */
@@ -60,22 +70,22 @@ export class Sma implements StreamingIndicator {
 
   /** Adds `x` and returns the mean of the last `period` inputs, or `NaN` during warm-up. */
   update(x: number): number {
-    const buffer = this.buffer
-    const p = this.period
+    const n = this.n + 1
+    this.n = n
+    const ring = this.ring
     const head = this.head
+    let next = head + 1
+    if (next === this.slots) next = 0
+    ring[head] = x
+    this.head = next
     let s = this.sum
     let c = this.comp
-    this.prevHead = head
-    this.prevN = this.n
     this.prevSum = s
     this.prevComp = c
-    this.prevOut = this.out
-    const old = buffer[head]!
-    this.prevSlot = old
-    const n = this.n + 1
+    const p = this.period
     if (n > p) {
-      // remove the oldest input (Neumaier step with -old)
-      const a = -old
+      // remove the oldest input (Neumaier step with -old); it sits in the slot after the newest
+      const a = -ring[next]!
       const t = s + a
       if (Math.abs(s) >= Math.abs(a)) c += (s - t) + a
       else c += (a - t) + s
@@ -86,43 +96,60 @@ export class Sma implements StreamingIndicator {
     if (Math.abs(s) >= Math.abs(x)) c += (s - t) + x
     else c += (x - t) + s
     s = t
-    buffer[head] = x
-    this.head = head + 1 === p ? 0 : head + 1
-    this.n = n
     this.sum = s
     this.comp = c
-    const out = n >= p ? (s + c) / p : Number.NaN
-    this.out = out
-    return out
+    return n >= p ? (s + c) / p : Number.NaN
   }
 
   /** Replaces the most recent input by `x`: the same result as if `update(x)` had been called instead of it. */
   replace(x: number): number {
     if (this.n === 0) return this.update(x)
-    this.head = this.prevHead
-    this.n = this.prevN
+    const head = this.head
+    this.head = (head === 0 ? this.slots : head) - 1
+    this.n--
     this.sum = this.prevSum
     this.comp = this.prevComp
-    this.out = this.prevOut
-    this.buffer[this.prevHead] = this.prevSlot
     return this.update(x)
   }
 
   /** Forgets every input. */
   reset(): void {
-    this.buffer.fill(0)
+    this.ring.fill(0)
     this.head = 0
     this.n = 0
     this.sum = 0
     this.comp = 0
-    this.out = Number.NaN
-    this.prevHead = 0
-    this.prevN = 0
     this.prevSum = 0
     this.prevComp = 0
-    this.prevOut = Number.NaN
-    this.prevSlot = 0
   }
+}
+
+/** The steady state of {@link smaBatch} over `[from, to)` (`from >= p`); the window sum `(s, c)` is `st[0], st[1]`. */
+const smaBlock = (
+  values: Float64Array,
+  p: number,
+  out: Float64Array,
+  st: Float64Array,
+  from: number,
+  to: number
+): void => {
+  let s = st[0]!
+  let c = st[1]!
+  for (let i = from; i < to; i++) {
+    const a = -values[i - p]!
+    let t = s + a
+    if (Math.abs(s) >= Math.abs(a)) c += (s - t) + a
+    else c += (a - t) + s
+    s = t
+    const x = values[i]!
+    t = s + x
+    if (Math.abs(s) >= Math.abs(x)) c += (s - t) + x
+    else c += (x - t) + s
+    s = t
+    out[i] = (s + c) / p
+  }
+  st[0] = s
+  st[1] = c
 }
 
 /**
@@ -154,19 +181,11 @@ export const smaBatch = (
     s = t
     out[i] = Number.NaN
   }
-  if (len >= p) out[p - 1] = (s + c) / p
-  for (let i = p; i < len; i++) {
-    const a = -values[i - p]!
-    let t = s + a
-    if (Math.abs(s) >= Math.abs(a)) c += (s - t) + a
-    else c += (a - t) + s
-    s = t
-    const x = values[i]!
-    t = s + x
-    if (Math.abs(s) >= Math.abs(x)) c += (s - t) + x
-    else c += (x - t) + s
-    s = t
-    out[i] = (s + c) / p
-  }
+  if (len < p) return out
+  out[p - 1] = (s + c) / p
+  const st = new Float64Array(2)
+  st[0] = s
+  st[1] = c
+  for (let i = p; i < len; i += KERNEL_BLOCK) smaBlock(values, p, out, st, i, Math.min(len, i + KERNEL_BLOCK))
   return out
 }

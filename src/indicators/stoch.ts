@@ -33,22 +33,17 @@ const STOCH_OUTPUTS: ReadonlyArray<string> = ["k", "d"]
 
 /** Streaming slow stochastic. Outputs {@link Stoch.k} and {@link Stoch.d}; the raw %K is {@link Stoch.fastK}. */
 export class Stoch implements BarIndicator {
-  readonly kPeriod: number
-  readonly kSlowing: number
-  readonly dPeriod: number
+  declare readonly kPeriod: number
+  declare readonly kSlowing: number
+  declare readonly dPeriod: number
   readonly outputs = STOCH_OUTPUTS
-  private readonly lookback: number
-  private readonly hi: ExtremeWindow
-  private readonly lo: ExtremeWindow
-  private readonly kSma: Sma
-  private readonly dSma: Sma
+  private declare readonly lookback: number
+  private declare readonly hi: ExtremeWindow
+  private declare readonly lo: ExtremeWindow
+  private declare readonly kSma: Sma
+  private declare readonly dSma: Sma
   private n = 0
   private fk = Number.NaN
-  private k_ = Number.NaN
-  private d_ = Number.NaN
-  private pFk = Number.NaN
-  private pK = Number.NaN
-  private pD = Number.NaN
 
   /** @throws RangeError when a period is not an integer from 1 to 100000. */
   constructor(kPeriod = 14, kSlowing = 3, dPeriod = 3) {
@@ -65,11 +60,11 @@ export class Stoch implements BarIndicator {
 
   /** Slow %K (the SMA of the raw %K over `kSlowing` bars), `NaN` during warm-up. */
   get k(): number {
-    return this.k_
+    return this.n > this.lookback ? this.kSma.value : Number.NaN
   }
   /** Slow %D (the SMA of slow %K over `dPeriod` bars), `NaN` during warm-up. */
   get d(): number {
-    return this.d_
+    return this.n > this.lookback ? this.dSma.value : Number.NaN
   }
   /** Raw %K of the latest bar (available from bar `kPeriod - 1`, before the outputs). */
   get fastK(): number {
@@ -77,7 +72,7 @@ export class Stoch implements BarIndicator {
   }
   /** Same as {@link Stoch.k}. */
   get value(): number {
-    return this.k_
+    return this.k
   }
   get count(): number {
     return this.n
@@ -86,13 +81,10 @@ export class Stoch implements BarIndicator {
     return this.n > this.lookback
   }
   output(index: number): number {
-    return index === 0 ? this.k_ : index === 1 ? this.d_ : Number.NaN
+    return index === 0 ? this.k : index === 1 ? this.d : Number.NaN
   }
 
   private step(high: number, low: number, close: number, revise: boolean): number {
-    this.pFk = this.fk
-    this.pK = this.k_
-    this.pD = this.d_
     const hi = this.hi
     const lo = this.lo
     hi.push(high)
@@ -107,11 +99,10 @@ export class Stoch implements BarIndicator {
     this.fk = fk
     const slowK = revise ? this.kSma.replace(fk) : this.kSma.update(fk)
     if (i < kp + this.kSlowing - 2) return Number.NaN
-    const slowD = revise ? this.dSma.replace(slowK) : this.dSma.update(slowK)
-    if (i < this.lookback) return Number.NaN
-    this.k_ = slowK
-    this.d_ = slowD
-    return slowK
+    if (revise) this.dSma.replace(slowK)
+    else this.dSma.update(slowK)
+    // k and d are read back from the two SMAs (their values are what update returned)
+    return i < this.lookback ? Number.NaN : slowK
   }
 
   /** Adds a bar; returns slow %K (`NaN` during warm-up). Read `d` after it. */
@@ -125,9 +116,7 @@ export class Stoch implements BarIndicator {
     this.hi.undo()
     this.lo.undo()
     this.n--
-    this.fk = this.pFk
-    this.k_ = this.pK
-    this.d_ = this.pD
+    // fk: NaN before bar kPeriod - 1 either way, else set again by step
     return this.step(high, low, close, true)
   }
 
@@ -144,7 +133,7 @@ export class Stoch implements BarIndicator {
     this.kSma.reset()
     this.dSma.reset()
     this.n = 0
-    this.fk = this.k_ = this.d_ = this.pFk = this.pK = this.pD = Number.NaN
+    this.fk = Number.NaN
   }
 }
 
@@ -153,6 +142,60 @@ export type StochSeries = {
   readonly k: Float64Array
   readonly d: Float64Array
 }
+
+/** `true` when `xs[0 .. len)` holds a `NaN`. */
+const hasNaN = (xs: Float64Array, len: number): boolean => {
+  for (let i = 0; i < len; i++) if (xs[i] !== xs[i]) return true
+  return false
+}
+
+/**
+ * Raw %K over `[from, to)` (`from` a multiple of `p`) by {@link ExtremeWindow}'s block algorithm, for columns without
+ * `NaN` in `high` and `low`; `sufHi` / `sufLo` (length `p + 1`, `-Infinity` / `+Infinity` initially) are scratch.
+ */
+const fastKChunk = (
+  high: Float64Array,
+  low: Float64Array,
+  close: Float64Array,
+  p: number,
+  out: Float64Array,
+  sufHi: Float64Array,
+  sufLo: Float64Array,
+  from: number,
+  to: number
+): void => {
+  for (let b = from; b < to; b += p) {
+    if (b > 0) {
+      let mh = Number.NEGATIVE_INFINITY
+      let ml = Number.POSITIVE_INFINITY
+      for (let j = p - 1; j >= 0; j--) {
+        const h = high[b - p + j]!
+        if (!(mh >= h)) mh = h
+        sufHi[j] = mh
+        const l = low[b - p + j]!
+        if (!(ml <= l)) ml = l
+        sufLo[j] = ml
+      }
+    }
+    const end = b + p < to ? b + p : to
+    let preHi = Number.NEGATIVE_INFINITY
+    let preLo = Number.POSITIVE_INFINITY
+    for (let i = b, r = 1; i < end; i++, r++) {
+      const h = high[i]!
+      if (h >= preHi) preHi = h
+      const l = low[i]!
+      if (l <= preLo) preLo = l
+      const sh = sufHi[r]!
+      const sl = sufLo[r]!
+      const ll = preLo <= sl ? preLo : sl
+      const range = (preHi >= sh ? preHi : sh) - ll
+      out[i] = range !== 0 ? 100 * ((close[i]! - ll) / range) : 0
+    }
+  }
+}
+
+/** Batch kernels work in chunks of whole blocks of about this many bars (see sma.ts: V8's on-stack compiled loops). */
+const KERNEL_BLOCK = 2048
 
 /** Raw %K of whole columns (`NaN` before index `kPeriod - 1`), as computed inside {@link Stoch}. */
 export const fastKBatch = (
@@ -167,23 +210,37 @@ export const fastKBatch = (
   checkColumn("STOCH", "high", high, len)
   checkColumn("STOCH", "low", low, len)
   const out = outputArray("STOCH", len, into)
-  const hi = new ExtremeWindow(kPeriod, 1)
-  const lo = new ExtremeWindow(kPeriod, -1)
-  for (let i = 0; i < len; i++) {
-    hi.push(high[i]!)
-    lo.push(low[i]!)
-    if (i < kPeriod - 1) {
-      out[i] = Number.NaN
-      continue
+  const p = kPeriod
+  if (hasNaN(high, len) || hasNaN(low, len)) {
+    // the windows' NaN rules (see ExtremeWindow)
+    const hi = new ExtremeWindow(p, 1)
+    const lo = new ExtremeWindow(p, -1)
+    for (let i = 0; i < len; i++) {
+      hi.push(high[i]!)
+      lo.push(low[i]!)
+      if (i < p - 1) {
+        out[i] = Number.NaN
+        continue
+      }
+      const ll = lo.get()
+      const r = hi.get() - ll
+      out[i] = r !== 0 ? 100 * ((close[i]! - ll) / r) : 0
     }
-    const ll = lo.get()
-    const r = hi.get() - ll
-    out[i] = r !== 0 ? 100 * ((close[i]! - ll) / r) : 0
+    return out
   }
+  const sufHi = new Float64Array(p + 1).fill(Number.NEGATIVE_INFINITY)
+  const sufLo = new Float64Array(p + 1).fill(Number.POSITIVE_INFINITY)
+  const step = p * Math.max(1, Math.floor(KERNEL_BLOCK / p))
+  for (let i = 0; i < len; i += step) fastKChunk(high, low, close, p, out, sufHi, sufLo, i, Math.min(len, i + step))
+  out.fill(Number.NaN, 0, Math.min(p - 1, len))
   return out
 }
 
-/** Slow stochastic of whole columns (`NaN` before the lookback), bit-identical to {@link Stoch}. */
+/**
+ * Slow stochastic of whole columns (`NaN` before the lookback), bit-identical to {@link Stoch}. The raw %K goes to
+ * the `d` output first (as scratch), slow %K is the SMA kernel over it into `k`, then slow %D the SMA kernel over `k`
+ * into `d`: no other array of the series' length is allocated.
+ */
 export const stochBatch = (
   high: Float64Array,
   low: Float64Array,
@@ -197,20 +254,14 @@ export const stochBatch = (
   const len = close.length
   const k = outputArray("STOCH", len, into?.k)
   const d = outputArray("STOCH", len, into?.d)
-  const fast = fastKBatch(high, low, close, kPeriod)
   const kStart = kPeriod - 1
   const dStart = kStart + kSlowing - 1
   const lb = dStart + dPeriod - 1
-  const slowK = len > kStart ? smaBatch(fast.subarray(kStart), kSlowing) : new Float64Array(0)
-  const slowD = len > dStart ? smaBatch(slowK.subarray(kSlowing - 1), dPeriod) : new Float64Array(0)
-  for (let i = 0; i < len; i++) {
-    if (i < lb) {
-      k[i] = Number.NaN
-      d[i] = Number.NaN
-    } else {
-      k[i] = slowK[i - kStart]!
-      d[i] = slowD[i - dStart]!
-    }
-  }
+  fastKBatch(high, low, close, kPeriod, d)
+  if (len > kStart) smaBatch(d.subarray(kStart, len), kSlowing, k.subarray(kStart, len))
+  if (len > dStart) smaBatch(k.subarray(dStart, len), dPeriod, d.subarray(dStart, len))
+  const warm = Math.min(lb, len)
+  k.fill(Number.NaN, 0, warm)
+  d.fill(Number.NaN, 0, warm)
   return { k, d }
 }

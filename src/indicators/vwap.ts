@@ -37,8 +37,8 @@ const VWAP_OUTPUTS: ReadonlyArray<string> = ["value"]
 
 /** Session VWAP, `update(high, low, close, volume, timestamp)`. */
 export class Vwap implements BarIndicator {
-  readonly sessionMs: number
-  readonly offsetMs: number
+  declare readonly sessionMs: number
+  declare readonly offsetMs: number
   readonly outputs = VWAP_OUTPUTS
   private n = 0
   private key = Number.NaN
@@ -48,7 +48,6 @@ export class Vwap implements BarIndicator {
   private pKey = Number.NaN
   private pSumPV = 0
   private pSumV = 0
-  private pOut = Number.NaN
 
   /** @throws RangeError when `sessionMs` is not an integer from 1 to 1e15 or `offsetMs` not an integer within ±1e15. */
   constructor(sessionMs = DAY_MS, offsetMs = 0) {
@@ -76,15 +75,15 @@ export class Vwap implements BarIndicator {
 
   /** Adds a bar; returns the session VWAP. */
   update(high: number, low: number, close: number, volume: number, timestamp: number): number {
-    this.pKey = this.key
-    this.pSumPV = this.sumPV
-    this.pSumV = this.sumV
-    this.pOut = this.out
-    this.n++
-    const key = Math.floor((timestamp - this.offsetMs) / this.sessionMs)
+    const prevKey = this.key
     let sumPV = this.sumPV
     let sumV = this.sumV
-    if (key !== this.key) {
+    this.pKey = prevKey
+    this.pSumPV = sumPV
+    this.pSumV = sumV
+    this.n++
+    const key = Math.floor((timestamp - this.offsetMs) / this.sessionMs)
+    if (key !== prevKey) {
       this.key = key
       sumPV = 0
       sumV = 0
@@ -106,7 +105,7 @@ export class Vwap implements BarIndicator {
     this.key = this.pKey
     this.sumPV = this.pSumPV
     this.sumV = this.pSumV
-    this.out = this.pOut
+    // update() sets the value again
     return this.update(high, low, close, volume, timestamp)
   }
 
@@ -119,9 +118,50 @@ export class Vwap implements BarIndicator {
 
   reset(): void {
     this.n = 0
-    this.key = this.pKey = this.out = this.pOut = Number.NaN
+    this.key = this.pKey = this.out = Number.NaN
     this.sumPV = this.sumV = this.pSumPV = this.pSumV = 0
   }
+}
+
+/**
+ * Batch kernels run their loop in blocks of this many bars, each block a call of a small kernel function: V8 compiles
+ * a loop entered once and run long "on stack" (OSR), keeping floating-point loop variables boxed there (see sma.ts).
+ */
+const KERNEL_BLOCK = 2048
+
+/** {@link vwapBatch} over `[from, to)`; `st` carries `[key, sumPV, sumV]` between blocks. */
+const vwapBlock = (
+  high: Float64Array,
+  low: Float64Array,
+  close: Float64Array,
+  volume: Float64Array,
+  timestamp: Float64Array,
+  sessionMs: number,
+  offsetMs: number,
+  out: Float64Array,
+  st: Float64Array,
+  from: number,
+  to: number
+): void => {
+  let current = st[0]!
+  let sumPV = st[1]!
+  let sumV = st[2]!
+  for (let i = from; i < to; i++) {
+    const key = Math.floor((timestamp[i]! - offsetMs) / sessionMs)
+    if (key !== current) {
+      current = key
+      sumPV = 0
+      sumV = 0
+    }
+    const tp = ((high[i]! + low[i]!) + close[i]!) / 3
+    const v = volume[i]!
+    sumPV = sumPV + tp * v
+    sumV = sumV + v
+    out[i] = sumV !== 0 ? sumPV / sumV : tp
+  }
+  st[0] = current
+  st[1] = sumPV
+  st[2] = sumV
 }
 
 /** Session VWAP of whole columns, bit-identical to {@link Vwap}. */
@@ -142,21 +182,10 @@ export const vwapBatch = (
   checkColumn("VWAP", "volume", volume, len)
   checkColumn("VWAP", "timestamp", timestamp, len)
   const out = outputArray("VWAP", len, into)
-  let current = Number.NaN
-  let sumPV = 0
-  let sumV = 0
-  for (let i = 0; i < len; i++) {
-    const key = Math.floor((timestamp[i]! - offsetMs) / sessionMs)
-    if (key !== current) {
-      current = key
-      sumPV = 0
-      sumV = 0
-    }
-    const tp = ((high[i]! + low[i]!) + close[i]!) / 3
-    const v = volume[i]!
-    sumPV = sumPV + tp * v
-    sumV = sumV + v
-    out[i] = sumV !== 0 ? sumPV / sumV : tp
+  const st = new Float64Array(3)
+  st[0] = Number.NaN
+  for (let i = 0; i < len; i += KERNEL_BLOCK) {
+    vwapBlock(high, low, close, volume, timestamp, sessionMs, offsetMs, out, st, i, Math.min(len, i + KERNEL_BLOCK))
   }
   return out
 }
@@ -166,10 +195,16 @@ export const vwapRollingLookback = (period: number): number => checkPeriod("VWAP
 
 /** VWAP over the last `period` bars, `update(high, low, close, volume)`. */
 export class VwapRolling implements BarIndicator {
-  readonly period: number
+  declare readonly period: number
   readonly outputs = VWAP_OUTPUTS
-  private readonly pvs: Float64Array
-  private readonly vs: Float64Array
+  /**
+   * `pv` and `v` of the last bars, `period + 1` slots: bar number `j` is in slot `j mod (period + 1)`, so the bar
+   * leaving the window is still in the slot after the newest one, and `replace` has no slot to restore.
+   */
+  private declare readonly pvs: Float64Array
+  private declare readonly vs: Float64Array
+  private declare readonly slots: number
+  /** Slot of the next bar. */
   private head = 0
   private n = 0
   private nz = 0
@@ -183,15 +218,13 @@ export class VwapRolling implements BarIndicator {
   private pCPV = 0
   private pSV = 0
   private pCV = 0
-  private pOut = Number.NaN
-  private pSlotPV = 0
-  private pSlotV = 0
 
   /** @throws RangeError when `period` is not an integer from 1 to 100000. */
   constructor(period = 14) {
     this.period = checkPeriod("VWAP_ROLLING", period)
-    this.pvs = new Float64Array(period)
-    this.vs = new Float64Array(period)
+    this.slots = period + 1
+    this.pvs = new Float64Array(period + 1)
+    this.vs = new Float64Array(period + 1)
   }
 
   get value(): number {
@@ -209,85 +242,74 @@ export class VwapRolling implements BarIndicator {
 
   /** Adds a bar; returns the VWAP of the last `period` bars (`NaN` during warm-up). */
   update(high: number, low: number, close: number, volume: number): number {
-    const p = this.period
-    const head = this.head
-    const pvs = this.pvs
-    const vs = this.vs
-    let sPV = this.sPV
-    let cPV = this.cPV
-    let sV = this.sV
-    let cV = this.cV
-    let nz = this.nz
-    this.pSPV = sPV
-    this.pCPV = cPV
-    this.pSV = sV
-    this.pCV = cV
-    this.pNz = nz
-    this.pOut = this.out
-    const oldPV = pvs[head]!
-    const oldV = vs[head]!
-    this.pSlotPV = oldPV
-    this.pSlotV = oldV
     const n = this.n + 1
     this.n = n
+    const nz = this.nz
+    this.pSPV = this.sPV
+    this.pCPV = this.cPV
+    this.pSV = this.sV
+    this.pCV = this.cV
+    this.pNz = nz
     const tp = ((high + low) + close) / 3
     const pv = tp * volume
-    if (n > p) {
-      const a = -oldPV
-      const t = sPV + a
-      if (Math.abs(sPV) >= Math.abs(a)) cPV += (sPV - t) + a
-      else cPV += (a - t) + sPV
-      sPV = t
-    }
-    {
-      const t = sPV + pv
-      if (Math.abs(sPV) >= Math.abs(pv)) cPV += (sPV - t) + pv
-      else cPV += (pv - t) + sPV
-      sPV = t
-    }
-    if (n > p) {
-      const a = -oldV
-      const t = sV + a
-      if (Math.abs(sV) >= Math.abs(a)) cV += (sV - t) + a
-      else cV += (a - t) + sV
-      sV = t
-      if (oldV !== 0) nz--
-    }
-    {
-      const t = sV + volume
-      if (Math.abs(sV) >= Math.abs(volume)) cV += (sV - t) + volume
-      else cV += (volume - t) + sV
-      sV = t
-      if (volume !== 0) nz++
-    }
+    const head = this.head
+    let next = head + 1
+    if (next === this.slots) next = 0
+    const pvs = this.pvs
+    const vs = this.vs
     pvs[head] = pv
     vs[head] = volume
-    this.head = head + 1 === p ? 0 : head + 1
-    this.sPV = sPV
-    this.cPV = cPV
-    this.sV = sV
-    this.cV = cV
-    this.nz = nz
-    if (n < p) return Number.NaN
-    const out = nz > 0 ? (sPV + cPV) / (sV + cV) : tp
+    this.head = next
+    const p = this.period
+    if (n > p) {
+      // the bar leaving the window is in the slot after the newest one
+      const oldV = vs[next]!
+      this.addPV(-pvs[next]!)
+      this.addPV(pv)
+      this.addV(-oldV)
+      this.addV(volume)
+      this.nz = nz - (oldV !== 0 ? 1 : 0) + (volume !== 0 ? 1 : 0)
+    } else {
+      this.addPV(pv)
+      this.addV(volume)
+      if (volume !== 0) this.nz = nz + 1
+      if (n < p) return Number.NaN
+    }
+    const out = this.nz > 0 ? (this.sPV + this.cPV) / (this.sV + this.cV) : tp
     this.out = out
     return out
+  }
+
+  /** Neumaier step adding `x` to the `pv` window sum `(sPV, cPV)`. */
+  private addPV(x: number): void {
+    const s = this.sPV
+    const t = s + x
+    if (Math.abs(s) >= Math.abs(x)) this.cPV += (s - t) + x
+    else this.cPV += (x - t) + s
+    this.sPV = t
+  }
+
+  /** Neumaier step adding `x` to the volume window sum `(sV, cV)`. */
+  private addV(x: number): void {
+    const s = this.sV
+    const t = s + x
+    if (Math.abs(s) >= Math.abs(x)) this.cV += (s - t) + x
+    else this.cV += (x - t) + s
+    this.sV = t
   }
 
   /** Replaces the most recent bar. */
   replace(high: number, low: number, close: number, volume: number): number {
     if (this.n === 0) return this.update(high, low, close, volume)
-    const head = this.head === 0 ? this.period - 1 : this.head - 1
-    this.head = head
-    this.pvs[head] = this.pSlotPV
-    this.vs[head] = this.pSlotV
+    const head = this.head
+    this.head = (head === 0 ? this.slots : head) - 1
     this.n--
     this.nz = this.pNz
     this.sPV = this.pSPV
     this.cPV = this.pCPV
     this.sV = this.pSV
     this.cV = this.pCV
-    this.out = this.pOut
+    // the value: set again by update() once the window is full, NaN before
     return this.update(high, low, close, volume)
   }
 
@@ -303,9 +325,67 @@ export class VwapRolling implements BarIndicator {
     this.vs.fill(0)
     this.head = this.n = this.nz = 0
     this.sPV = this.cPV = this.sV = this.cV = 0
-    this.pNz = this.pSPV = this.pCPV = this.pSV = this.pCV = this.pSlotPV = this.pSlotV = 0
-    this.out = this.pOut = Number.NaN
+    this.pNz = this.pSPV = this.pCPV = this.pSV = this.pCV = 0
+    this.out = Number.NaN
   }
+}
+
+/**
+ * {@link vwapRollingBatch} over `[from, to)`, `from >= p`; `pvs` is the ring of the last `p` values of `pv` (slot
+ * `i mod p`, the slot of bar `i` being `slot` at `from`), `st` carries `[sPV, cPV, sV, cV, nz]` between blocks.
+ */
+const vwapRollingBlock = (
+  high: Float64Array,
+  low: Float64Array,
+  close: Float64Array,
+  volume: Float64Array,
+  p: number,
+  out: Float64Array,
+  pvs: Float64Array,
+  st: Float64Array,
+  from: number,
+  to: number,
+  slot: number
+): void => {
+  let sPV = st[0]!
+  let cPV = st[1]!
+  let sV = st[2]!
+  let cV = st[3]!
+  let nz = st[4]!
+  for (let i = from; i < to; i++) {
+    const tp = ((high[i]! + low[i]!) + close[i]!) / 3
+    const v = volume[i]!
+    const pv = tp * v
+    let a = -pvs[slot]!
+    let t = sPV + a
+    if (Math.abs(sPV) >= Math.abs(a)) cPV += (sPV - t) + a
+    else cPV += (a - t) + sPV
+    sPV = t
+    t = sPV + pv
+    if (Math.abs(sPV) >= Math.abs(pv)) cPV += (sPV - t) + pv
+    else cPV += (pv - t) + sPV
+    sPV = t
+    const oldV = volume[i - p]!
+    a = -oldV
+    t = sV + a
+    if (Math.abs(sV) >= Math.abs(a)) cV += (sV - t) + a
+    else cV += (a - t) + sV
+    sV = t
+    if (oldV !== 0) nz--
+    t = sV + v
+    if (Math.abs(sV) >= Math.abs(v)) cV += (sV - t) + v
+    else cV += (v - t) + sV
+    sV = t
+    if (v !== 0) nz++
+    pvs[slot] = pv
+    slot = slot + 1 === p ? 0 : slot + 1
+    out[i] = nz > 0 ? (sPV + cPV) / (sV + cV) : tp
+  }
+  st[0] = sPV
+  st[1] = cPV
+  st[2] = sV
+  st[3] = cV
+  st[4] = nz
 }
 
 /** Rolling VWAP of whole columns (`NaN` before index `period - 1`), bit-identical to {@link VwapRolling}. */
@@ -329,42 +409,35 @@ export const vwapRollingBatch = (
   let sV = 0
   let cV = 0
   let nz = 0
-  for (let i = 0; i < len; i++) {
-    const slot = i % p
+  const warm = Math.min(p, len)
+  for (let i = 0; i < warm; i++) {
     const tp = ((high[i]! + low[i]!) + close[i]!) / 3
     const v = volume[i]!
     const pv = tp * v
-    if (i >= p) {
-      const a = -pvs[slot]!
-      const t = sPV + a
-      if (Math.abs(sPV) >= Math.abs(a)) cPV += (sPV - t) + a
-      else cPV += (a - t) + sPV
-      sPV = t
-    }
-    {
-      const t = sPV + pv
-      if (Math.abs(sPV) >= Math.abs(pv)) cPV += (sPV - t) + pv
-      else cPV += (pv - t) + sPV
-      sPV = t
-    }
-    if (i >= p) {
-      const oldV = volume[i - p]!
-      const a = -oldV
-      const t = sV + a
-      if (Math.abs(sV) >= Math.abs(a)) cV += (sV - t) + a
-      else cV += (a - t) + sV
-      sV = t
-      if (oldV !== 0) nz--
-    }
-    {
-      const t = sV + v
-      if (Math.abs(sV) >= Math.abs(v)) cV += (sV - t) + v
-      else cV += (v - t) + sV
-      sV = t
-      if (v !== 0) nz++
-    }
-    pvs[slot] = pv
+    let t = sPV + pv
+    if (Math.abs(sPV) >= Math.abs(pv)) cPV += (sPV - t) + pv
+    else cPV += (pv - t) + sPV
+    sPV = t
+    t = sV + v
+    if (Math.abs(sV) >= Math.abs(v)) cV += (sV - t) + v
+    else cV += (v - t) + sV
+    sV = t
+    if (v !== 0) nz++
+    pvs[i] = pv
     out[i] = i < p - 1 ? Number.NaN : nz > 0 ? (sPV + cPV) / (sV + cV) : tp
+  }
+  if (len <= p) return out
+  const st = new Float64Array(5)
+  st[0] = sPV
+  st[1] = cPV
+  st[2] = sV
+  st[3] = cV
+  st[4] = nz
+  // bar i is in ring slot i mod p
+  for (let i = p, slot = 0; i < len; i += KERNEL_BLOCK) {
+    const to = Math.min(len, i + KERNEL_BLOCK)
+    vwapRollingBlock(high, low, close, volume, p, out, pvs, st, i, to, slot)
+    slot = (slot + (to - i)) % p
   }
   return out
 }

@@ -2,8 +2,8 @@
  * `MarketDataWindow`: the last `capacity` bars of one symbol, with O(1) window queries.
  *
  * Fields are kept in `Float64Array` columns (a ring buffer) next to the `Bar` objects themselves. Queries:
- * - `high` / `low`: highest high and lowest low, by the monotonic deques of {@link ExtremeWindow} (O(1) amortised per
- *   push, O(1) per read), the same mechanism as the `highest` / `lowest` indicators;
+ * - `high` / `low`: highest high and lowest low, by {@link ExtremeWindow} (O(1) amortised per push, O(1) per read),
+ *   the same mechanism as the `highest` / `lowest` indicators;
  * - `range`: `high - low`;
  * - `avgVolume`: a running volume sum with Neumaier compensation, recomputed exactly from the column every
  *   `capacity` pushes so that rounding cannot build up over long runs;
@@ -26,19 +26,21 @@ export const MAX_WINDOW_CAPACITY = 16_777_216
 /** A fixed-capacity ring buffer of bars with O(1) highest-high, lowest-low, range and average volume. */
 export class MarketDataWindow implements Iterable<Bar> {
   /** Maximum number of bars kept; pushing beyond it drops the oldest. */
-  readonly capacity: number
-  private readonly bars: Array<Bar | undefined>
-  private readonly timestamps: Float64Array
-  private readonly opens: Float64Array
-  private readonly highs: Float64Array
-  private readonly lows: Float64Array
-  private readonly closes_: Float64Array
-  private readonly volumes: Float64Array
+  declare readonly capacity: number
+  private declare readonly bars: Array<Bar | undefined>
+  private declare readonly timestamps: Float64Array
+  private declare readonly opens: Float64Array
+  private declare readonly highs: Float64Array
+  private declare readonly lows: Float64Array
+  private declare readonly closes_: Float64Array
+  private declare readonly volumes: Float64Array
   /** Total bars pushed since construction or clear; bar number `s` lives in slot `s % capacity`. */
   private seq = 0
+  /** The slot of the next bar, `seq % capacity` (kept by increment and wrap, not by a division). */
+  private next = 0
   /** Highest high and lowest low of the bars kept. */
-  private readonly highQ: ExtremeWindow
-  private readonly lowQ: ExtremeWindow
+  private declare readonly highQ: ExtremeWindow
+  private declare readonly lowQ: ExtremeWindow
   private volSum = 0
   private volComp = 0
   private sinceResync = 0
@@ -76,7 +78,7 @@ export class MarketDataWindow implements Iterable<Bar> {
   push(bar: Bar): void {
     const cap = this.capacity
     const s = this.seq
-    const slot = s % cap
+    const slot = this.next
     const expired = s - cap // bar number leaving the window (if >= 0)
     // 1. volume: remove the leaving bar, add the new one (Neumaier)
     const v = bar.volume
@@ -106,6 +108,7 @@ export class MarketDataWindow implements Iterable<Bar> {
     this.closes_[slot] = bar.close
     this.volumes[slot] = v
     this.seq = s + 1
+    this.next = slot + 1 === cap ? 0 : slot + 1
     // 3. the extremes
     this.highQ.push(high)
     this.lowQ.push(low)
@@ -128,21 +131,27 @@ export class MarketDataWindow implements Iterable<Bar> {
     this.volComp = comp
   }
 
+  /** The slot of the oldest bar kept. */
+  private oldestSlot(): number {
+    return this.seq < this.capacity ? 0 : this.next
+  }
+
   /** The bar at position `i` in time order (0 = oldest kept, `size - 1` = latest); `undefined` out of range. */
   get(i: number): Bar | undefined {
     const size = this.size
     if (!Number.isInteger(i) || i < 0 || i >= size) return undefined
-    return this.bars[(this.seq - size + i) % this.capacity]
+    const at = this.oldestSlot() + i
+    return this.bars[at >= this.capacity ? at - this.capacity : at]
   }
 
   /** The most recent bar, `undefined` when empty. */
   get latest(): Bar | undefined {
-    return this.seq === 0 ? undefined : this.bars[(this.seq - 1) % this.capacity]
+    return this.seq === 0 ? undefined : this.bars[(this.next === 0 ? this.capacity : this.next) - 1]
   }
 
   /** The oldest bar kept, `undefined` when empty. */
   get oldest(): Bar | undefined {
-    return this.seq === 0 ? undefined : this.bars[(this.seq - this.size) % this.capacity]
+    return this.seq === 0 ? undefined : this.bars[this.oldestSlot()]
   }
 
   /** Highest high over the window, `undefined` when empty. */
@@ -187,7 +196,7 @@ export class MarketDataWindow implements Iterable<Bar> {
     const size = this.size
     const cap = this.capacity
     const out = new Float64Array(size)
-    const start = (this.seq - size) % cap
+    const start = this.oldestSlot()
     const firstPart = Math.min(size, cap - start)
     out.set(src.subarray(start, start + firstPart), 0)
     if (firstPart < size) out.set(src.subarray(0, size - firstPart), firstPart)
@@ -203,14 +212,18 @@ export class MarketDataWindow implements Iterable<Bar> {
   *[Symbol.iterator](): Iterator<Bar> {
     const size = this.size
     const cap = this.capacity
-    const start = this.seq - size
-    for (let i = 0; i < size; i++) yield this.bars[(start + i) % cap]!
+    let at = this.oldestSlot()
+    for (let i = 0; i < size; i++) {
+      yield this.bars[at]!
+      at = at + 1 === cap ? 0 : at + 1
+    }
   }
 
   /** Empties the window. */
   clear(): void {
     this.bars.fill(undefined)
     this.seq = 0
+    this.next = 0
     this.highQ.reset()
     this.lowQ.reset()
     this.volSum = 0

@@ -16,10 +16,10 @@ export const wmaLookback = (period: number): number => checkPeriod("WMA", period
 /** Streaming WMA over a ring buffer of the last `period` inputs. */
 export class Wma implements StreamingIndicator {
   /** The window length. */
-  readonly period: number
+  declare readonly period: number
   /** The divisor `period * (period + 1) / 2`. */
-  readonly divisor: number
-  private readonly buffer: Float64Array
+  declare readonly divisor: number
+  private declare readonly buffer: Float64Array
   private head = 0
   private n = 0
   private sub = 0
@@ -28,7 +28,6 @@ export class Wma implements StreamingIndicator {
   private prevSub = 0
   private prevSum = 0
   private prevSlot = 0
-  private prevOut = Number.NaN
 
   /** @throws RangeError when `period` is not an integer from 1 to {@link MAX_PERIOD}. */
   constructor(period: number) {
@@ -61,7 +60,6 @@ export class Wma implements StreamingIndicator {
     this.prevSlot = old
     this.prevSub = this.sub
     this.prevSum = this.sum
-    this.prevOut = this.out
     buf[head] = x
     const next = head + 1 === p ? 0 : head + 1
     this.head = next
@@ -100,7 +98,7 @@ export class Wma implements StreamingIndicator {
     this.n--
     this.sub = this.prevSub
     this.sum = this.prevSum
-    this.out = this.prevOut
+    // the value: set again by update() once the window is full, NaN before
     return this.update(x)
   }
 
@@ -115,27 +113,26 @@ export class Wma implements StreamingIndicator {
     this.prevSub = 0
     this.prevSum = 0
     this.prevSlot = 0
-    this.prevOut = Number.NaN
   }
 }
 
 /**
- * WMA of a whole series, `NaN` for `i < period - 1`. Bit-identical to feeding the values one by one to {@link Wma}.
- * With `into`, writes into that array (which must not overlap `values`) and returns it.
- *
- * @throws RangeError when `period` is invalid or `into` is shorter than `values`.
+ * The steady state of {@link wmaBatch} over `[from, to)` (`from >= p - 1`); `phase` is the number of inputs since the
+ * last resync at `from` (0: `from` is a resync index); `st` carries `[sub, sum]` between blocks.
  */
-export const wmaBatch = (values: Float64Array, period: number, into?: Float64Array): Float64Array => {
-  const p = checkPeriod("WMA", period)
-  const len = values.length
-  const out = outputArray("WMA", len, into)
-  const divisor = (p * (p + 1)) / 2
-  const warm = Math.min(p - 1, len)
-  for (let i = 0; i < warm; i++) out[i] = Number.NaN
-  let sub = 0
-  let sum = 0
-  let phase = 0 // inputs since the last resync
-  for (let i = p - 1; i < len; i++) {
+const wmaBlock = (
+  values: Float64Array,
+  p: number,
+  divisor: number,
+  out: Float64Array,
+  st: Float64Array,
+  from: number,
+  to: number,
+  phase: number
+): void => {
+  let sub = st[0]!
+  let sum = st[1]!
+  for (let i = from; i < to; i++) {
     const x = values[i]!
     if (phase === 0) {
       sub = 0
@@ -153,6 +150,30 @@ export const wmaBatch = (values: Float64Array, period: number, into?: Float64Arr
     out[i] = sum / divisor
     sum = sum - sub
     phase = phase + 1 === p ? 0 : phase + 1
+  }
+  st[0] = sub
+  st[1] = sum
+}
+
+/** Batch kernels run in blocks of this many inputs (see sma.ts: V8's on-stack compiled loops). */
+const KERNEL_BLOCK = 2048
+
+/**
+ * WMA of a whole series, `NaN` for `i < period - 1`. Bit-identical to feeding the values one by one to {@link Wma}.
+ * With `into`, writes into that array (which must not overlap `values`) and returns it.
+ *
+ * @throws RangeError when `period` is invalid or `into` is shorter than `values`.
+ */
+export const wmaBatch = (values: Float64Array, period: number, into?: Float64Array): Float64Array => {
+  const p = checkPeriod("WMA", period)
+  const len = values.length
+  const out = outputArray("WMA", len, into)
+  const divisor = (p * (p + 1)) / 2
+  const warm = Math.min(p - 1, len)
+  for (let i = 0; i < warm; i++) out[i] = Number.NaN
+  const st = new Float64Array(2)
+  for (let i = p - 1; i < len; i += KERNEL_BLOCK) {
+    wmaBlock(values, p, divisor, out, st, i, Math.min(len, i + KERNEL_BLOCK), (i - (p - 1)) % p)
   }
   return out
 }

@@ -9,7 +9,11 @@
  * - (c) (a) again including bar generation by the simulated `MarketData` Layer;
  * - (d) (a) with the OCaml indicator backend (js_of_ocaml build) instead of the TypeScript classes;
  * - (e) a TypeScript strategy that reads ten indicators every bar (SMA, EMA, WMA, RSI, ATR, MACD, BBANDS, STOCH,
- *   session and rolling VWAP) and never trades, so the indicator work dominates; (f) the same on the OCaml backend.
+ *   session and rolling VWAP) and never trades, so the indicator work dominates; (f) the same on the OCaml backend;
+ * - (g) (a) with the full execution and risk path: maker/taker commission with a minimum, slippage, the spread,
+ *   a volume participation cap, instrument rules (tick, lot step, minimum notional) and risk limits checked on every
+ *   entry and every timestamp (sizing by stop distance, open positions, exposure, daily loss, drawdown), loose
+ *   enough that trading goes on (issue 5: must stay ≥ 2M bars/s).
  *
  * Each case runs `--runs` times (default 3) and the best run is reported (the machine is shared and noisy).
  * Prints a Markdown table; paste it into BENCHMARKS.md with the machine description it prints.
@@ -26,6 +30,9 @@ import type { IndicatorBackendName } from "../src/indicators/IndicatorEngine.ts"
 import { defineStrategy } from "../src/strategy/typescript.ts"
 import { runEngine } from "../src/engine/Engine.ts"
 import { Execution } from "../src/execution/Execution.ts"
+import type { FillModelConfig } from "../src/execution/fill-model.ts"
+import { instrumentSpec } from "../src/execution/instrument.ts"
+import type { RiskConfig } from "../src/risk/risk-manager.ts"
 import { simulatedMarketData } from "../src/market-data/layers.ts"
 import { MarketData } from "../src/market-data/MarketData.ts"
 import { simulateBars } from "../src/market-data/simulated.ts"
@@ -92,15 +99,31 @@ const fromArray = (input: ReadonlyArray<Bar>): Layer.Layer<MarketData> =>
     quality: Effect.succeed({ symbols: [], skippedRows: 0, skippedSamples: [] })
   }))
 
-const engineRun = (definition: StrategyDefinition, data: Layer.Layer<MarketData>, indicators: IndicatorBackendName = "typescript") =>
-  Effect.runPromise(runEngine({ initialCash: 10_000 }).pipe(
+const engineRun = (
+  definition: StrategyDefinition,
+  data: Layer.Layer<MarketData>,
+  indicators: IndicatorBackendName = "typescript",
+  venue: FillModelConfig = { commissionRate: 0.001 },
+  risk?: RiskConfig
+) =>
+  Effect.runPromise(runEngine({ initialCash: 10_000, risk }).pipe(
     Effect.provide(Layer.mergeAll(
       data,
       Strategy.layer(definition),
-      Execution.layerSimulated({ commissionRate: 0.001 }),
+      Execution.layerSimulated(venue),
       indicatorEngineLayer(indicators)
     ))
   ))
+
+/** The full simulated venue and risk layer of case (g). */
+const fullVenue: FillModelConfig = {
+  commission: { takerRate: 0.001, makerRate: 0.0008, minimum: 0.01 },
+  slippage: { kind: "bps", bps: 2 },
+  spread: true,
+  maxParticipation: 0.5,
+  instruments: symbols.map((symbol) => instrumentSpec({ symbol, tickSize: 0.01, stepSize: 0.0001, minQuantity: 0.0001, minNotional: 5 }))
+}
+const fullRisk: RiskConfig = { riskPerTrade: 0.02, maxPositionNotional: 5_000, maxOpenPositions: 2, maxGrossExposure: 2, dailyLossLimit: 0.5, maxDrawdown: 0.9 }
 
 /** Reads ten indicators per bar and never trades: the indicator backend's cost dominates. */
 const indicatorHeavy = (): StrategyDefinition => {
@@ -133,7 +156,11 @@ const cases: ReadonlyArray<Case> = [
   { name: "(c) = (a) + simulated bar generation", run: async () => (await engineRun(emaCrossover(), simulatedMarketData(simOptions))).trades.length },
   { name: "(d) = (a) with OCaml indicators (js_of_ocaml)", run: async () => (await engineRun(emaCrossover(), fromArray(bars), "ocaml")).trades.length },
   { name: "(e) engine + TS strategy reading 10 indicators", run: async () => (await engineRun(indicatorHeavy(), fromArray(bars))).trades.length },
-  { name: "(f) = (e) with OCaml indicators (js_of_ocaml)", run: async () => (await engineRun(indicatorHeavy(), fromArray(bars), "ocaml")).trades.length }
+  { name: "(f) = (e) with OCaml indicators (js_of_ocaml)", run: async () => (await engineRun(indicatorHeavy(), fromArray(bars), "ocaml")).trades.length },
+  {
+    name: "(g) = (a) with the full execution and risk path",
+    run: async () => (await engineRun(emaCrossover(), fromArray(bars), "typescript", fullVenue, fullRisk)).trades.length
+  }
 ]
 
 const results: Array<{ name: string; seconds: number; trades: number }> = []

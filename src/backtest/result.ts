@@ -7,8 +7,8 @@
 import type { TradeStateName } from "../domain/strategy.ts"
 import type { DataQualityReport } from "../market-data/MarketData.ts"
 
-/** Why a position was closed. */
-export type ExitReason = "strategy" | "stop_loss" | "take_profit" | "end_of_data"
+/** Why a position was closed: the strategy's exit, a protective level, the end of the data, or a risk flatten. */
+export type ExitReason = "strategy" | "stop_loss" | "take_profit" | "end_of_data" | "risk"
 
 /** A closed trade (entry to exit) of one symbol. Times are bar open times in ms; prices are fill prices. */
 export interface Trade {
@@ -52,7 +52,10 @@ export interface Transition {
   readonly reason: string
 }
 
-/** An order or action the engine refused, and why (recorded, never silently dropped). */
+/**
+ * An order or action the engine refused, or an order that ended without filling (cancelled by the venue or the risk
+ * layer, expired, or left working when the data ended), and why: recorded, never silently dropped.
+ */
 export interface Rejection {
   readonly symbol: string
   readonly timestamp: number
@@ -60,25 +63,99 @@ export interface Rejection {
   readonly reason: string
 }
 
+/** One fill of an order (an order cut by the volume cap fills in several parts, on several bars). */
+export interface OrderFill {
+  /** Open time of the bar of the fill. */
+  readonly timestamp: number
+  readonly quantity: number
+  /** The booked price, after slippage and spread. */
+  readonly price: number
+  readonly commission: number
+}
+
 /**
- * An order the strategy caused: decided on one bar, filled (or not) on a later one. Every order appears here once,
- * whatever became of it, so a run's decisions can be audited and compared.
+ * What became of an order: `filled` (all of it), `partially_filled` (some of it; the rest was cancelled, expired or
+ * still working when the data ended: see `note`), `cancelled`, `expired` (a `DAY` order past its session), `rejected`
+ * (by the risk layer, the instrument's filters or the account) or `unfilled` (still working when the data ended).
+ */
+export type OrderStatus = "filled" | "partially_filled" | "rejected" | "unfilled" | "cancelled" | "expired"
+
+/**
+ * An order the strategy (or the risk layer's flatten) caused: decided on one bar, filled (or not) on later ones. Every
+ * order appears here once, whatever became of it, so a run's decisions can be audited and compared. Protective
+ * stop-loss and take-profit orders are not listed: their fills are the trades' exits.
  */
 export interface OrderRecord {
+  /** Position in this list, from 1. */
   readonly id: number
+  /** The order's id in the venue's book (what the book's messages name); absent when it was refused before reaching it. */
+  readonly orderId?: number | undefined
   readonly symbol: string
-  /** `enter_long`, `enter_short` or `exit` (market orders). */
+  /** `enter_long`, `enter_short` or `exit`. */
   readonly action: string
   /** Open time of the bar whose close the decision was made on. */
   readonly decidedAt: number
   /** The quantity as requested (a fraction of equity below 1); absent for exits, which close the whole position. */
   readonly requestedQuantity: number | undefined
-  readonly status: "filled" | "rejected" | "unfilled" | "cancelled"
+  readonly status: OrderStatus
+  /** Open time of the bar of the first fill. */
   readonly fillTime: number | undefined
+  /** Average fill price (quantity-weighted, after slippage and spread). */
   readonly fillPrice: number | undefined
   readonly filledQuantity: number | undefined
-  /** Why it was rejected, cancelled or left unfilled. */
+  /** Why it was rejected, cancelled, expired or left (partly) unfilled; for a filled entry, a sizing remark. */
   readonly note: string | undefined
+  /** `market` (default), `limit`, `stop` or `stop_limit`. */
+  readonly orderType?: "market" | "limit" | "stop" | "stop_limit" | undefined
+  readonly limitPrice?: number | undefined
+  readonly stopPrice?: number | undefined
+  /** `GTC` (default), `IOC`, `FOK` or `DAY`. */
+  readonly timeInForce?: "GTC" | "IOC" | "FOK" | "DAY" | undefined
+  /** Each fill, in order. */
+  readonly fills?: ReadonlyArray<OrderFill> | undefined
+  /** Commission paid on the fills. */
+  readonly fees?: number | undefined
+}
+
+/** A halt the risk layer started (docs/risk.md): the daily loss limit or the drawdown kill switch. */
+export interface RiskEvent {
+  /** The bar time at which the breach was seen. */
+  readonly timestamp: number
+  readonly rule: "daily_loss" | "kill_switch"
+  readonly reason: string
+  /** The kill switch asked to close every position (`flattenOnKill`). */
+  readonly flatten: boolean
+}
+
+/**
+ * One symbol's P&L over the run, one point per point of the account's equity curve (same timestamps): realised
+ * (after fees) plus unrealised at the marks, minus the open holding's entry fee. The account's equity is the
+ * initial cash plus the sum over the symbols, at every point. Before a symbol's first bar its P&L is 0.
+ */
+export interface SymbolEquityCurve {
+  readonly symbol: string
+  readonly pnl: ReadonlyArray<number>
+}
+
+/** The account at the end of the run. */
+export interface AccountSummary {
+  readonly cash: number
+  /** Net result of everything closed, after fees. */
+  readonly realizedPnl: number
+  /** Result of what is still open at the last marks, before the entry fees already paid (0 when all was closed). */
+  readonly unrealizedPnl: number
+  /** Every commission paid. */
+  readonly fees: number
+  readonly symbols: ReadonlyArray<{
+    readonly symbol: string
+    /** Signed units still held (long > 0). */
+    readonly position: number
+    /** Average entry price of what is held (0 when flat). */
+    readonly averagePrice: number
+    readonly realizedPnl: number
+    readonly unrealizedPnl: number
+    readonly fees: number
+  }>
 }
 
 /** The account's equity after each timestamp (all symbols at that time processed). */
@@ -172,4 +249,10 @@ export interface BacktestResult {
   readonly rejections: ReadonlyArray<Rejection>
   readonly failures: ReadonlyArray<StrategyFailure>
   readonly quality: DataQualityReport
+  /** Each symbol's P&L curve, aligned with `equity.timestamps`, sorted by symbol (the engine always fills it). */
+  readonly symbolEquity?: ReadonlyArray<SymbolEquityCurve> | undefined
+  /** Cash, realised and unrealised P&L and fees at the end (the engine always fills it). */
+  readonly account?: AccountSummary | undefined
+  /** Halts started by the risk layer, in order (empty without risk limits). */
+  readonly riskEvents?: ReadonlyArray<RiskEvent> | undefined
 }

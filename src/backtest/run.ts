@@ -14,6 +14,17 @@
  * console.log(result.metrics.totalReturn)
  * ```
  *
+ * The simulated venue and the risk rules are chosen by config too:
+ *
+ * ```ts
+ * backtest({
+ *   data: { files: ["BTCUSDT-1h-2022-01.csv"] },
+ *   strategy: "strategies/ema_crossover.lua",
+ *   execution: { commission: { takerRate: 0.001, makerRate: 0.0008 }, slippage: { kind: "bps", bps: 2 }, maxParticipation: 0.1 },
+ *   risk: { riskPerTrade: 0.01, maxDrawdown: 0.2, flattenOnKill: true }
+ * })
+ * ```
+ *
  * It only chooses Layers (CSV or simulated data, a Lua or TypeScript strategy, simulated execution) and hands them to
  * the one pipeline, {@link runEngine}; live runs provide other Layers to the same pipeline.
  *
@@ -25,6 +36,7 @@ import type { StrategyParamValue } from "../domain/params.ts"
 import type { StrategyDefinition } from "../domain/strategy.ts"
 import { runEngine, type RunOptions } from "../engine/Engine.ts"
 import { Execution } from "../execution/Execution.ts"
+import type { FillModelConfig } from "../execution/fill-model.ts"
 import { type IndicatorBackendName, IndicatorEngine, typescriptIndicatorBackend } from "../indicators/IndicatorEngine.ts"
 import { csvMarketData, simulatedMarketData } from "../market-data/layers.ts"
 import type { BadRowPolicy } from "../market-data/MarketData.ts"
@@ -55,8 +67,15 @@ export interface BacktestSpec extends Omit<RunOptions, "initialCash"> {
   readonly data: DataSpec
   readonly strategy: string | StrategyDefinition
   readonly initialCash?: number | undefined
-  /** Commission per fill as a fraction of notional. Default 0.001 (0.1%). */
+  /** Commission per fill as a fraction of notional. Default 0.001 (0.1%). `execution.commission(Rate)` overrides it. */
   readonly commissionRate?: number | undefined
+  /**
+   * The simulated venue (see `FillModelConfig` and docs/execution.md): commission schedule, slippage, spread, where
+   * market orders fill, the intrabar rule, the volume participation cap, instrument specs. Defaults: next-bar-open
+   * fills, `commissionRate`, no slippage, spread or cap, the conservative intrabar rule. An invalid field fails the
+   * run with a `ConfigError` naming it. (`risk`, the account's risk rules, is a run setting: see `EngineSettings`.)
+   */
+  readonly execution?: FillModelConfig | undefined
   /**
    * Which implementation computes the indicators: `"typescript"` (default, fastest) or `"ocaml"` (the OCaml
    * reference library through js_of_ocaml; identical values, an independent cross-check of a run).
@@ -107,7 +126,11 @@ export const backtest = (spec: BacktestSpec): Effect.Effect<BacktestResult, Mark
   const strategy = typeof spec.strategy === "string"
     ? Strategy.layerLua(spec.strategy, spec.params !== undefined ? { params: spec.params } : {})
     : Strategy.layer(spec.strategy)
-  const execution = Execution.layerSimulated({ commissionRate: spec.commissionRate ?? 0.001 })
+  const venue = spec.execution ?? {}
+  const execution = Execution.layerSimulated({
+    ...venue,
+    commissionRate: venue.commissionRate ?? spec.commissionRate ?? 0.001
+  })
   return runEngine({ ...spec, initialCash: spec.initialCash ?? 10_000 }).pipe(
     Effect.provide(Layer.mergeAll(marketData, strategy, execution, indicatorEngineLayer(spec.indicators ?? "typescript")))
   )

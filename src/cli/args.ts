@@ -5,7 +5,9 @@
  * @module
  */
 import { parseParamAssignments } from "../domain/params.ts"
+import type { FillModelConfig, SlippageConfig } from "../execution/fill-model.ts"
 import { type IndicatorBackendName, INDICATOR_BACKENDS } from "../indicators/IndicatorEngine.ts"
+import type { RiskConfig } from "../risk/risk-manager.ts"
 
 /** Exit codes of the CLI. */
 export const ExitCode = {
@@ -46,6 +48,15 @@ export interface BacktestCommand {
   readonly params: Readonly<Record<string, string>>
   /** `--closewatch-timeout`: bars or milliseconds in CloseWatch before returning to Watch. */
   readonly closeWatchTimeout: { readonly bars?: number; readonly ms?: number } | undefined
+  /**
+   * The simulated venue beyond `--commission` (`--fill`, `--intrabar`, `--slippage`, `--tick-size`, `--spread`,
+   * `--maker-commission`, `--min-commission`, `--max-participation`); `undefined` when none of them is given.
+   */
+  readonly execution?: Omit<FillModelConfig, "instruments" | "commissionRate"> | undefined
+  /** `--exchange-info <file.json>`: Binance exchangeInfo whose filters become the instrument rules. */
+  readonly exchangeInfo?: string | undefined
+  /** The risk rules (`--risk-per-trade`, `--max-drawdown`, …); `undefined` when none is given. */
+  readonly risk?: RiskConfig | undefined
 }
 
 /** The parsed `validate` command: load a strategy (with parameter overrides) and report. */
@@ -125,6 +136,28 @@ Options:
   --param <name=value>... override a parameter the strategy declares (repeatable)
   --closewatch-timeout <n|duration>
                           leave CloseWatch after n bars, or after a duration (90m, 6h, 2d), without an entry
+Execution (docs/execution.md; defaults: next-open fills, no slippage, no cap):
+  --fill <model>          next-open | same-close: where market orders fill (same-close only when chosen)
+  --intrabar <mode>       conservative | path: a stop and a target both inside one bar (default conservative:
+                          the stop first; path: the order the bar's path gives)
+  --slippage <n>bps|<n>ticks
+                          adverse slippage on market and stop fills (5bps, 2ticks)
+  --tick-size <x>         the tick for --slippage in ticks (default: each symbol's, from --exchange-info)
+  --spread                pay half the quoted spread on market and stop fills (bars with bid/ask)
+  --maker-commission <rate>
+                          commission of resting limit fills (default: --commission)
+  --min-commission <amount>
+                          minimum commission per fill
+  --max-participation <p> trade at most this fraction of a bar's volume; the rest fills on later bars
+  --exchange-info <file>  Binance exchangeInfo JSON: tick size, lot step, min/max quantity and notional
+Risk (docs/risk.md; fractions as 0.01 or 1%):
+  --risk-per-trade <f>    size entries with a stop so the stop loses this fraction of equity
+  --max-drawdown <f>      kill switch: no new entries once equity is this far below its peak
+  --flatten-on-kill       and close every position when the kill switch trips
+  --daily-loss-limit <f>  no new entries for the rest of the UTC day after this loss
+  --max-open-positions <n>
+                          at most n symbols with a position
+  --max-exposure <x>      gross notional of all positions at most x × equity
   --from <time>           only bars opening at or after this UTC time (2022-01-01 or 2022-01-01T12:00Z)
   --to <time>             only bars opening before this UTC time
   --out <dir>             write result.json and report.html there (default out/<strategy name>)
@@ -153,14 +186,35 @@ const parseNumber = (flag: string, raw: string, check: (n: number) => boolean, e
 }
 
 /** Parses a commission given as a fraction (`0.001`) or a percentage (`0.1%`). */
-export const parseCommission = (raw: string): number => {
+export const parseCommission = (raw: string, flag = "--commission"): number => {
   const isPercent = raw.endsWith("%")
-  const n = parseNumber("--commission", isPercent ? raw.slice(0, -1) : raw, (x) => x >= 0, "a non-negative fraction such as 0.001 or a percentage such as 0.1%")
+  const n = parseNumber(flag, isPercent ? raw.slice(0, -1) : raw, (x) => x >= 0, "a non-negative fraction such as 0.001 or a percentage such as 0.1%")
   const rate = isPercent ? n / 100 : n
   if (rate >= 0.1) {
-    throw new UsageError(`--commission: ${raw} is ${rate * 100}% per fill; write a fraction (0.001) or a percentage (0.1%)`)
+    throw new UsageError(`${flag}: ${raw} is ${rate * 100}% per fill; write a fraction (0.001) or a percentage (0.1%)`)
   }
   return rate
+}
+
+/** A fraction given as `0.01` or `1%`, in (0, max]. */
+export const parseFraction = (flag: string, raw: string, max = 1): number => {
+  const isPercent = raw.endsWith("%")
+  const n = parseNumber(flag, isPercent ? raw.slice(0, -1) : raw, (x) => x > 0, "a fraction such as 0.01 or a percentage such as 1%")
+  const f = isPercent ? n / 100 : n
+  if (f > max) throw new UsageError(`${flag}: expected at most ${max}, got ${JSON.stringify(raw)}`)
+  return f
+}
+
+/** `5bps` or `2ticks` (a bare number is refused: the unit matters). */
+export const parseSlippage = (raw: string): SlippageConfig => {
+  const m = /^(\d+(?:\.\d+)?)\s*(bps|ticks?)$/.exec(raw.trim())
+  if (m === null) throw new UsageError(`--slippage: expected basis points (5bps) or ticks (2ticks), got ${JSON.stringify(raw)}`)
+  const n = Number(m[1])
+  if (m[2] === "bps") {
+    if (n >= 10_000) throw new UsageError(`--slippage: ${raw} is 100% or more of the price`)
+    return { kind: "bps", bps: n }
+  }
+  return { kind: "ticks", ticks: n }
 }
 
 /** Parses a UTC date or date-time (`2022-01-01`, `2022-01-01T12:00`, `2022-01-01 12:00:00Z`) to epoch ms. */
@@ -201,6 +255,12 @@ export const parseArgs = (argv: ReadonlyArray<string>): Command => {
   let indicators: IndicatorBackendName = "typescript"
   let params: Record<string, string> = {}
   let closeWatchTimeout: BacktestCommand["closeWatchTimeout"]
+  const execution: { -readonly [K in keyof NonNullable<BacktestCommand["execution"]>]: NonNullable<BacktestCommand["execution"]>[K] } = {}
+  const risk: { -readonly [K in keyof RiskConfig]: RiskConfig[K] } = {}
+  let exchangeInfo: string | undefined
+  let makerRate: number | undefined
+  let minimum: number | undefined
+  let tickSize: number | undefined
 
   let i = 0
   while (i < rest.length) {
@@ -271,6 +331,59 @@ export const parseArgs = (argv: ReadonlyArray<string>): Command => {
       case "--closewatch-timeout":
         closeWatchTimeout = parseTimeout(takeValue(rest, i, flag))
         break
+      case "--fill": {
+        const v = takeValue(rest, i, flag)
+        if (v !== "next-open" && v !== "same-close") throw new UsageError(`--fill: expected next-open or same-close, got ${JSON.stringify(v)}`)
+        execution.marketFill = v === "next-open" ? "next_bar_open" : "same_bar_close"
+        break
+      }
+      case "--intrabar": {
+        const v = takeValue(rest, i, flag)
+        if (v !== "conservative" && v !== "path") throw new UsageError(`--intrabar: expected conservative or path, got ${JSON.stringify(v)}`)
+        execution.intrabar = v
+        break
+      }
+      case "--slippage":
+        execution.slippage = parseSlippage(takeValue(rest, i, flag))
+        break
+      case "--tick-size":
+        tickSize = parseNumber(flag, takeValue(rest, i, flag), (n) => n > 0, "a positive price step such as 0.01")
+        break
+      case "--spread":
+        execution.spread = true
+        i += 1
+        continue
+      case "--maker-commission":
+        makerRate = parseCommission(takeValue(rest, i, flag), flag)
+        break
+      case "--min-commission":
+        minimum = parseNumber(flag, takeValue(rest, i, flag), (n) => n >= 0, "a non-negative amount")
+        break
+      case "--max-participation":
+        execution.maxParticipation = parseFraction(flag, takeValue(rest, i, flag))
+        break
+      case "--exchange-info":
+        exchangeInfo = takeValue(rest, i, flag)
+        break
+      case "--risk-per-trade":
+        risk.riskPerTrade = parseFraction(flag, takeValue(rest, i, flag))
+        break
+      case "--max-drawdown":
+        risk.maxDrawdown = parseFraction(flag, takeValue(rest, i, flag))
+        break
+      case "--daily-loss-limit":
+        risk.dailyLossLimit = parseFraction(flag, takeValue(rest, i, flag))
+        break
+      case "--flatten-on-kill":
+        risk.flattenOnKill = true
+        i += 1
+        continue
+      case "--max-open-positions":
+        risk.maxOpenPositions = parseNumber(flag, takeValue(rest, i, flag), (n) => Number.isInteger(n) && n > 0, "a positive integer")
+        break
+      case "--max-exposure":
+        risk.maxGrossExposure = parseNumber(flag, takeValue(rest, i, flag), (n) => n > 0, "a positive multiple of equity such as 1")
+        break
       case "--quiet":
         quiet = true
         i += 1
@@ -284,7 +397,23 @@ export const parseArgs = (argv: ReadonlyArray<string>): Command => {
   if (data.length === 0 && simulate.length === 0) throw new UsageError("give --data <file>... or --simulate <SYM>...")
   if (data.length > 0 && simulate.length > 0) throw new UsageError("--data and --simulate cannot be combined")
   if (from !== undefined && to !== undefined && to <= from) throw new UsageError("--to must be after --from")
-  return { _tag: "backtest", data, simulate, bars, seed, format, symbol, strategy, cash, commission, out, badRows, window, from, to, quiet, indicators, params, closeWatchTimeout }
+  if (tickSize !== undefined) {
+    if (execution.slippage?.kind !== "ticks") throw new UsageError("--tick-size only applies to --slippage in ticks")
+    execution.slippage = { ...execution.slippage, tickSize }
+  }
+  if (execution.slippage?.kind === "ticks" && execution.slippage.tickSize === undefined && exchangeInfo === undefined) {
+    throw new UsageError("--slippage in ticks needs --tick-size, or --exchange-info for each symbol's tick size")
+  }
+  if (risk.flattenOnKill === true && risk.maxDrawdown === undefined) throw new UsageError("--flatten-on-kill needs --max-drawdown")
+  if (makerRate !== undefined || minimum !== undefined) {
+    execution.commission = { takerRate: commission, ...(makerRate !== undefined ? { makerRate } : {}), ...(minimum !== undefined ? { minimum } : {}) }
+  }
+  return {
+    _tag: "backtest", data, simulate, bars, seed, format, symbol, strategy, cash, commission, out, badRows, window, from, to, quiet, indicators, params, closeWatchTimeout,
+    execution: Object.keys(execution).length > 0 ? execution : undefined,
+    exchangeInfo,
+    risk: Object.keys(risk).length > 0 ? risk : undefined
+  }
 }
 
 /** `name=value` assignments; a name given twice (here or in `before`) is a usage error. */

@@ -14,6 +14,7 @@ import { formatSummaryTable } from "../report/summary.ts"
 import { defaultParams, formatRegistry, indicatorRegistry } from "../indicators/registry.ts"
 import type { StrategyParamSpec } from "../domain/params.ts"
 import { loadLuaStrategy } from "../strategy/lua/host.ts"
+import { type InstrumentSpec, parseBinanceExchangeInfo } from "../execution/instrument.ts"
 import {
   BACKTEST_HELP,
   type BacktestCommand,
@@ -66,7 +67,7 @@ const strategyName = (file: string): string => path.basename(file).replace(/\.[^
 export const runBacktestCommand = (cmd: BacktestCommand, io: CliIO): Effect.Effect<number> =>
   Effect.gen(function*() {
     // A missing strategy or data file is an argument problem: say so before doing any work.
-    for (const file of [cmd.strategy, ...cmd.data]) {
+    for (const file of [cmd.strategy, ...cmd.data, ...(cmd.exchangeInfo !== undefined ? [cmd.exchangeInfo] : [])]) {
       const readable = yield* Effect.tryPromise(async () => {
         await access(file, constants.R_OK)
         return (await stat(file)).isFile()
@@ -75,6 +76,22 @@ export const runBacktestCommand = (cmd: BacktestCommand, io: CliIO): Effect.Effe
         io.stderr(`trading-engine: cannot read ${file}: no such file or not readable\nRun 'trading-engine backtest --help' for usage.\n`)
         return ExitCode.usage
       }
+    }
+    let instruments: ReadonlyMap<string, InstrumentSpec> | undefined
+    if (cmd.exchangeInfo !== undefined) {
+      const file = cmd.exchangeInfo
+      const parsed = yield* Effect.tryPromise(async () => parseBinanceExchangeInfo(JSON.parse(await readFile(file, "utf8")), file)).pipe(
+        Effect.result
+      )
+      if (parsed._tag === "Failure") {
+        io.stderr(`trading-engine: --exchange-info: ${file} is not JSON: ${String(parsed.failure.cause ?? parsed.failure)}\n`)
+        return ExitCode.usage
+      }
+      if (!parsed.success.ok) {
+        io.stderr(`trading-engine: --exchange-info: ${parsed.success.error.message}\n`)
+        return ExitCode.usage
+      }
+      instruments = parsed.success.value
     }
     let lastReport = 0
     const onProgress = cmd.quiet || !io.interactive ? undefined : (n: number) => {
@@ -95,6 +112,10 @@ export const runBacktestCommand = (cmd: BacktestCommand, io: CliIO): Effect.Effe
       indicators: cmd.indicators,
       params: cmd.params,
       closeWatchTimeout: cmd.closeWatchTimeout,
+      execution: cmd.execution === undefined && instruments === undefined
+        ? undefined
+        : { ...cmd.execution, ...(instruments !== undefined ? { instruments } : {}) },
+      risk: cmd.risk,
       onProgress
     })
     const seconds = (performance.now() - started) / 1000
@@ -120,6 +141,7 @@ export const runBacktestCommand = (cmd: BacktestCommand, io: CliIO): Effect.Effe
       io.stdout(`Strategy failures (the symbol stopped opening positions):\n${result.failures.map((f) => `  ${f.symbol} at ${formatTime(f.timestamp)}: ${f.message}`).join("\n")}\n`)
     }
     if (result.rejections.length > 0) io.stdout(`${result.rejections.length} action(s) refused; see result.json "rejections".\n`)
+    for (const e of result.riskEvents ?? []) io.stdout(`Risk halt at ${formatTime(e.timestamp)}: ${e.reason}${e.flatten ? " (positions closed)" : ""}\n`)
     const rate = result.metrics.bars / Math.max(seconds, 1e-9)
     io.stdout(`Processed ${result.metrics.bars.toLocaleString("en-US")} bars in ${seconds.toFixed(2)} s (${Math.round(rate).toLocaleString("en-US")} bars/s, ${cmd.indicators} indicators).\n`)
     if (written._tag === "Failure") {

@@ -15,8 +15,20 @@ export const ACTION_KINDS = [
   "set_trailing_stop",
   "move_stop_to_breakeven",
   "start_analyzing",
-  "cancel_analysis"
+  "cancel_analysis",
+  "cancel_order",
+  "amend_order"
 ] as const
+
+/** Order types of an entry (`order_type`); `market` by default. */
+export const ORDER_TYPES = ["market", "limit", "stop", "stop_limit"] as const
+/** An entry's order type. */
+export type EntryOrderType = (typeof ORDER_TYPES)[number]
+
+/** Time in force of an entry (`time_in_force`); `GTC` by default. */
+export const TIMES_IN_FORCE = ["GTC", "IOC", "FOK", "DAY"] as const
+/** An entry's time in force. */
+export type EntryTimeInForce = (typeof TIMES_IN_FORCE)[number]
 
 /** Which way a position faces. */
 export type Side = "long" | "short"
@@ -36,6 +48,10 @@ export type ActionKind = (typeof ACTION_KINDS)[number]
  *   entry at this distance (in price units, or as a fraction of that price); it only ever tightens.
  * - `breakeven_at` (entries): once the price reaches this level, the stop moves to the entry price.
  * - `quantity` / `fraction` on `exit`: close part of the position (units, or a fraction of it); the whole when absent.
+ * - `order_type` (entries): `market` (default), `limit` (needs `limit_price`), `stop` (needs `stop_price`) or
+ *   `stop_limit` (needs both); `time_in_force`: `GTC` (default), `IOC`, `FOK` or `DAY`. A limit or stop entry rests
+ *   in the book until it fills, expires or is cancelled; the machine stays where it is until the first fill.
+ * - `cancel_order`: cancels the working entry; `amend_order`: changes its `limit_price`, `stop_price` or `quantity`.
  * - `reason`: free text recorded with the transition.
  */
 export interface Action {
@@ -50,6 +66,10 @@ export interface Action {
   readonly trailing_stop?: number | undefined
   readonly trailing_stop_pct?: number | undefined
   readonly breakeven_at?: number | undefined
+  readonly order_type?: EntryOrderType | undefined
+  readonly limit_price?: number | undefined
+  readonly stop_price?: number | undefined
+  readonly time_in_force?: EntryTimeInForce | undefined
   readonly reason?: string | undefined
 }
 
@@ -77,21 +97,33 @@ const NUMERIC_FIELDS = [
   "new_target",
   "trailing_stop",
   "trailing_stop_pct",
-  "breakeven_at"
+  "breakeven_at",
+  "limit_price",
+  "stop_price"
 ] as const
+
+const ENTRY_FIELDS = [
+  "price", "quantity", "stop_loss", "take_profit", "trailing_stop", "trailing_stop_pct", "breakeven_at", "order_type", "limit_price",
+  "stop_price", "time_in_force"
+]
 
 /** Which optional fields each action accepts besides `reason` (a field meant for another action is an error). */
 const FIELDS_OF: Readonly<Record<ActionKind, ReadonlyArray<string>>> = {
-  enter_long: ["price", "quantity", "stop_loss", "take_profit", "trailing_stop", "trailing_stop_pct", "breakeven_at"],
-  enter_short: ["price", "quantity", "stop_loss", "take_profit", "trailing_stop", "trailing_stop_pct", "breakeven_at"],
+  enter_long: ENTRY_FIELDS,
+  enter_short: ENTRY_FIELDS,
   exit: ["price", "quantity", "fraction"],
   update_stop_loss: ["new_stop"],
   update_take_profit: ["new_target"],
   set_trailing_stop: ["trailing_stop", "trailing_stop_pct"],
   move_stop_to_breakeven: [],
   start_analyzing: [],
-  cancel_analysis: []
+  cancel_analysis: [],
+  cancel_order: [],
+  amend_order: ["limit_price", "stop_price", "quantity"]
 }
+
+/** Text fields with a fixed set of values (entries only). */
+const CHOICE_FIELDS = [["order_type", ORDER_TYPES], ["time_in_force", TIMES_IN_FORCE]] as const
 
 /**
  * Checks an untrusted action record (for example a table returned by Lua) and returns either the typed action or a
@@ -110,9 +142,17 @@ export const validateAction = (raw: Readonly<Record<string, unknown>>): { ok: tr
     if (v < 0 || (v === 0 && field !== "price")) return { ok: false, error: `${field}: must be positive, got ${v}` }
     out[field] = v
   }
+  for (const [field, choices] of CHOICE_FIELDS) {
+    const v = raw[field]
+    if (v === undefined || v === null) continue
+    if (typeof v !== "string" || !(choices as ReadonlyArray<string>).includes(v)) {
+      return { ok: false, error: `${field}: expected one of ${choices.join(", ")}, got ${typeof v === "string" ? JSON.stringify(v) : String(v)}` }
+    }
+    out[field] = v
+  }
   const reason = raw["reason"]
   if (reason !== undefined && reason !== null) out["reason"] = typeof reason === "string" ? reason : String(reason)
-  for (const field of NUMERIC_FIELDS) {
+  for (const field of [...NUMERIC_FIELDS, "order_type", "time_in_force"]) {
     if (out[field] !== undefined && !FIELDS_OF[kind].includes(field)) {
       return { ok: false, error: `${field}: not a field of ${kind} (${kind} takes ${[...FIELDS_OF[kind], "reason"].join(", ")})` }
     }
@@ -130,6 +170,22 @@ export const validateAction = (raw: Readonly<Record<string, unknown>>): { ok: tr
   }
   if (kind === "set_trailing_stop" && pct === undefined && out["trailing_stop"] === undefined) {
     return { ok: false, error: "trailing_stop: set_trailing_stop needs trailing_stop (a price distance) or trailing_stop_pct" }
+  }
+  if (kind === "enter_long" || kind === "enter_short") {
+    const type = (out["order_type"] as EntryOrderType | undefined) ?? "market"
+    const needsLimit = type === "limit" || type === "stop_limit"
+    const needsStop = type === "stop" || type === "stop_limit"
+    if (needsLimit && out["limit_price"] === undefined) return { ok: false, error: `limit_price: a ${type} entry needs limit_price` }
+    if (needsStop && out["stop_price"] === undefined) return { ok: false, error: `stop_price: a ${type} entry needs stop_price` }
+    if (!needsLimit && out["limit_price"] !== undefined) {
+      return { ok: false, error: `limit_price: a ${type} entry has no limit price (order_type = "limit" or "stop_limit" takes one)` }
+    }
+    if (!needsStop && out["stop_price"] !== undefined) {
+      return { ok: false, error: `stop_price: a ${type} entry has no stop price (order_type = "stop" or "stop_limit" takes one)` }
+    }
+  }
+  if (kind === "amend_order" && out["limit_price"] === undefined && out["stop_price"] === undefined && out["quantity"] === undefined) {
+    return { ok: false, error: "limit_price: amend_order needs limit_price, stop_price or quantity" }
   }
   if (kind === "update_stop_loss" && out["new_stop"] === undefined) return { ok: false, error: "new_stop: update_stop_loss needs new_stop" }
   if (kind === "update_take_profit" && out["new_target"] === undefined) return { ok: false, error: "new_target: update_take_profit needs new_target" }

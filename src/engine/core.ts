@@ -2,14 +2,24 @@
  * The engine's synchronous core: one bar in, state updated. No Effects, no I/O, no clock: the Effect layer around it
  * (`Engine.ts`) feeds it chunks of bars from whichever `MarketData` Layer is in use, live or historical.
  *
+ * Orders live in one {@link OrderBook} per symbol (`execution/orders.ts`): an entry is a bracket (the entry order
+ * with its stop-loss and take-profit as one-cancels-other legs), an exit a reduce-only market order. The account is
+ * the {@link Portfolio}; the optional {@link RiskManager} (`risk/`) gates every entry.
+ *
  * Per bar of symbol S, in this order (the order is the no-look-ahead guarantee):
- * 1. an order decided on S's previous bar fills at this bar's open (entry or exit);
- * 2. the open position's stop-loss and take-profit are checked against this bar (gap and both-touched rules in
- *    `execution/fill-model.ts`);
- * 3. the indicators and the window take the bar;
- * 4. the strategy function for S's state is called with the bar; what it returns becomes a transition, an order for
- *    the next bar, a level change or a recorded rejection;
- * 5. when the timestamp advances, the account's equity at the previous timestamp is recorded.
+ * 1. when the timestamp advances: the account's equity at the previous timestamp is recorded, and the risk layer
+ *    sees it (a kill switch or daily loss halt cancels the working entries; a kill switch with `flattenOnKill` sends
+ *    reduce-only market exits, which fill at this timestamp's opens);
+ * 2. a working entry is sized at the price it would fill at in this bar (a fraction of equity at the fill price, the
+ *    risk checks, the lot step), or refused;
+ * 3. S's order book is matched against the bar (`OrderBook.onBar`): fills at the open and along the intrabar path
+ *    (entries, the strategy's exits, stop-losses and take-profits, with the gap, both-touched, volume-cap and
+ *    time-in-force rules), and the events go to the account, the positions, the order log and the trade machine;
+ * 4. trailing and breakeven stops move with the bar's range (acting from the next bar);
+ * 5. the indicators and the window take the bar;
+ * 6. the strategy function for S's state is called with the bar; what it returns becomes a transition, an order in
+ *    the book (filled from the next bar on), a level change or a recorded rejection;
+ * 7. with the explicit `same_bar_close` fill model only: the orders decided on this bar are matched at its close.
  *
  * @module
  */
@@ -17,13 +27,30 @@ import type { Action, StrategyOutput } from "../domain/action.ts"
 import type { Bar, SymbolName } from "../domain/bar.ts"
 import { StrategyError } from "../domain/errors.ts"
 import type { PositionView, StrategyDefinition, StrategyInstance, TradeStateName } from "../domain/strategy.ts"
-import { checkProtectiveExit, commission, type FillModelConfig, marketFillPrice, type Side } from "../execution/fill-model.ts"
+import { commissionFor, effectivePrice } from "../execution/costs.ts"
+import { costModelFor, type FillModelConfig, type ResolvedFillModel, resolveFillModel, type Side } from "../execution/fill-model.ts"
+import { formatDecimal, type InstrumentSpec, roundPrice, roundQuantity, roundToStep, validateOrder, validatePrices } from "../execution/instrument.ts"
+import { CLOSE_TIME, OPEN_TIME } from "../execution/intrabar.ts"
+import {
+  type BookEvent,
+  eventTime,
+  type Fill,
+  type MutableOrder as BookOrder,
+  type Order,
+  OrderBook,
+  type OrderBookSnapshot,
+  type OrderRole
+} from "../execution/orders.ts"
+import { type RiskConfig, RiskManager, type RiskState } from "../risk/risk-manager.ts"
 import { transition, type MachineEvent } from "../state-machine/machine.ts"
 import type {
+  AccountSummary,
   BacktestResult,
   ExitReason,
+  OrderFill,
   OrderRecord,
   Rejection,
+  RiskEvent,
   StrategyFailure,
   StrategyReloadRecord,
   Trade,
@@ -31,7 +58,7 @@ import type {
 } from "../backtest/result.ts"
 import { computeMetrics } from "../backtest/metrics.ts"
 import type { DataQualityReport } from "../market-data/MarketData.ts"
-import { Portfolio, type PortfolioSnapshot } from "../portfolio/portfolio.ts"
+import { Portfolio, type PortfolioSnapshot, type SymbolState } from "../portfolio/portfolio.ts"
 import { SymbolIndicators, type SymbolIndicatorsSnapshot } from "./symbol-indicators.ts"
 import { type IndicatorBackend, typescriptIndicatorBackend } from "../indicators/IndicatorEngine.ts"
 
@@ -66,17 +93,36 @@ export interface EngineSettings {
   readonly maxTransitions?: number | undefined
   /** Keep every bar's OHLC in the result's `prices` (for price charts); default true. */
   readonly recordPrices?: boolean | undefined
+  /**
+   * The account's risk rules (docs/risk.md): sizing by stop distance, position, notional, open-position and exposure
+   * limits, the daily loss limit and the drawdown kill switch. None by default. Every entry passes them at its fill
+   * (limit and stop entries also when decided); a refusal is recorded in `rejections`.
+   */
+  readonly risk?: RiskConfig | undefined
 }
 
 /** Default of {@link EngineSettings.maxTransitions}. */
 export const DEFAULT_MAX_TRANSITIONS = 100_000
 
+/**
+ * A configuration problem found while the run meets its data (e.g. instrument specs given, but none for a traded
+ * symbol). `runEngine` turns it into a `ConfigError`.
+ */
+export class EngineConfigError extends Error {
+  override readonly name = "EngineConfigError"
+  constructor(readonly field: string, readonly reason: string) {
+    super(`${field}: ${reason}`)
+  }
+}
+
 /** The trade side of a holding: when and why it was opened, and its protective levels (the money is in Portfolio). */
 interface OpenPosition {
   readonly side: Side
-  /** Units still open (partial exits reduce it). */
+  /** Units still open (partial exits reduce it, later fills of the entry add to it). */
   quantity: number
-  readonly entryPrice: number
+  /** Average fill price of the entry (after slippage). */
+  entryPrice: number
+  /** Open time of the bar of the first fill. */
   readonly entryTime: number
   readonly entryBar: number
   readonly entryReason: string
@@ -85,26 +131,56 @@ interface OpenPosition {
   /** Trailing distance in price units, or as a fraction of the best price (one of the two, or neither). */
   trailingStop: number | undefined
   trailingStopPct: number | undefined
-  /** The best price since entry: highest high for a long, lowest low for a short (entry price at first). */
+  /** The best price since entry: highest high for a long, lowest low for a short (the fill price at first). */
   bestPrice: number
   /** The worst price since entry: lowest low for a long, highest high for a short (for the adverse excursion). */
   worstPrice: number
   /** When the price reaches this level the stop moves to the entry price (once). */
   breakevenAt: number | undefined
+  /** Book id of the entry order (the legs' parent). */
+  readonly entryId: number
+  /** Book ids of the working stop-loss and take-profit orders. */
+  slId: number | undefined
+  tpId: number | undefined
 }
 
-type PendingOrder =
-  | { readonly kind: "entry"; readonly side: Side; readonly action: Action; readonly decidedAt: number; readonly record: MutableOrder }
-  | {
-    readonly kind: "exit"
-    readonly reason: string
-    readonly decidedAt: number
-    readonly record: MutableOrder
-    /** Units to close; `undefined` closes the whole position. */
-    readonly quantity: number | undefined
-  }
+type MutableRecord = { -readonly [K in keyof OrderRecord]-?: OrderRecord[K] } & { fills: Array<OrderFill>; fees: number }
 
-type MutableOrder = { -readonly [K in keyof OrderRecord]: OrderRecord[K] }
+/** How an order ended, as the book reported it (before the engine writes the record). */
+interface Ended {
+  readonly status: "cancelled" | "expired"
+  readonly reason: string
+}
+
+/** The strategy's entry order while it works (until filled, cancelled, expired or refused). */
+interface WorkingEntry {
+  /** Book id of the entry order. */
+  readonly id: number
+  readonly side: Side
+  readonly action: Action
+  readonly decidedAt: number
+  readonly record: MutableRecord
+  /** What the strategy asked for: a fraction of equity below 1, units otherwise (re-read by `amend_order`). */
+  requested: number
+  /** The stop-loss and take-profit the position will get (as in the book: rounded to the tick). */
+  stopLoss: number | undefined
+  takeProfit: number | undefined
+  slId: number | undefined
+  tpId: number | undefined
+  /** Why the size at the fill differs from the request (cash, risk), for the order log. */
+  sizingNote: string | undefined
+  ended: Ended | undefined
+}
+
+/** An exit order while it works. */
+interface WorkingExit {
+  readonly id: number
+  readonly reason: string
+  readonly exitReason: ExitReason
+  readonly decidedAt: number
+  readonly record: MutableRecord
+  ended: Ended | undefined
+}
 
 interface SymbolRunner {
   readonly symbol: SymbolName
@@ -112,19 +188,60 @@ interface SymbolRunner {
   readonly indicators: SymbolIndicators
   state: TradeStateName
   position: OpenPosition | undefined
-  pending: PendingOrder | undefined
+  entry: WorkingEntry | undefined
+  exit: WorkingExit | undefined
+  book: OrderBook
   halted: boolean
   lastPrice: number
   lastTimestamp: number
+  /** The symbol's last bar (its quotes price the closing fill at the end of the data). */
+  lastBar: Bar | undefined
   bars: number
+  /** The shortest step between two bars of the symbol (the bar length), `Infinity` until two bars were seen. */
+  barMs: number
   /** When the symbol entered CloseWatch: its bar count and the timestamp. */
   closeWatchBar: number
   closeWatchTime: number
+  /** The symbol's slot in the portfolio. */
+  readonly slot: number
+  /**
+   * The symbol's P&L at each recorded equity point, recorded as it goes only when prices are not recorded; otherwise
+   * it is computed when the run ends from {@link SymbolRunner.accountChanges} and the recorded closes (no work per
+   * bar).
+   */
+  readonly pnl: Array<number> | undefined
+  /** The symbol's money state after each change, with the index of the first equity point that sees it. */
+  readonly accountChanges: Array<AccountChange>
   /** The symbol's bars as columns, when prices are recorded. */
-  readonly prices: { timestamps: Array<number>; open: Array<number>; high: Array<number>; low: Array<number>; close: Array<number> } | undefined
+  readonly prices: PriceColumns | undefined
 }
 
+/** A symbol's money state from equity point `index` on (see {@link SymbolState}). */
+interface AccountChange extends SymbolState {
+  readonly index: number
+}
+
+/** A price series as plain arrays (snapshots). */
+type PriceColumns = { timestamps: Array<number>; open: Array<number>; high: Array<number>; low: Array<number>; close: Array<number> }
+
+const newPrices = (): PriceColumns => ({ timestamps: [], open: [], high: [], low: [], close: [] })
+
+const copyPrices = (p: Readonly<PriceColumns>): PriceColumns => ({
+  timestamps: p.timestamps.slice(),
+  open: p.open.slice(),
+  high: p.high.slice(),
+  low: p.low.slice(),
+  close: p.close.slice()
+})
+
+
 const describe = (e: unknown): string => (e instanceof Error ? e.message : String(e))
+
+const EPS = 1e-12
+
+/** A working entry or exit in an {@link EngineSnapshot}: the record by its id. */
+type SavedEntry = Omit<WorkingEntry, "record"> & { readonly recordId: number }
+type SavedExit = Omit<WorkingExit, "record"> & { readonly recordId: number }
 
 /** One symbol's state in an {@link EngineSnapshot}. */
 export interface RunnerSnapshot {
@@ -133,27 +250,31 @@ export interface RunnerSnapshot {
   readonly hasStrategy: boolean
   readonly state: TradeStateName
   readonly position: Readonly<OpenPosition> | undefined
-  readonly pending:
-    | { readonly kind: "entry"; readonly side: Side; readonly action: Action; readonly decidedAt: number; readonly orderId: number }
-    | { readonly kind: "exit"; readonly reason: string; readonly decidedAt: number; readonly orderId: number; readonly quantity: number | undefined }
-    | undefined
+  readonly entry: Readonly<SavedEntry> | undefined
+  readonly exit: Readonly<SavedExit> | undefined
+  /** The symbol's order book (working entries, exits, stop-loss and take-profit orders). */
+  readonly book: OrderBookSnapshot
   readonly halted: boolean
   readonly lastPrice: number
   readonly lastTimestamp: number
+  readonly lastBar: Bar | undefined
   readonly bars: number
+  readonly barMs: number
   readonly closeWatchBar: number
   readonly closeWatchTime: number
   /** The strategy's context as JSON-safe data (`snapshotContext`): functions are not kept, non-finite numbers become null. */
   readonly context: Record<string, unknown> | undefined
   readonly indicators: SymbolIndicatorsSnapshot
-  readonly prices: SymbolRunner["prices"]
+  readonly pnl: ReadonlyArray<number> | undefined
+  readonly accountChanges: ReadonlyArray<AccountChange>
+  readonly prices: PriceColumns | undefined
 }
 
 /**
  * The whole state of a run between two bars, as plain data: the account, every symbol's trade machine, position,
- * pending order, strategy context and indicator state, and the results so far. `EngineCore.restore` continues from
- * it exactly as if the run had not stopped (for crash recovery, the event log and seek). Encode it with
- * `encodeSnapshot` (JSON with non-finite numbers and typed arrays kept).
+ * order book, strategy context and indicator state, the risk layer's state, and the results so far.
+ * `EngineCore.restore` continues from it exactly as if the run had not stopped (for crash recovery, the event log
+ * and seek). Encode it with `encodeSnapshot` (JSON with non-finite numbers and typed arrays kept).
  */
 export interface EngineSnapshot {
   readonly version: 1
@@ -161,6 +282,10 @@ export interface EngineSnapshot {
   readonly barCount: number
   readonly currentTimestamp: number | undefined
   readonly portfolio: PortfolioSnapshot
+  /** The next order id (one counter shared by every symbol's book). */
+  readonly nextOrderId: number
+  readonly risk: RiskState | undefined
+  readonly riskEvents: ReadonlyArray<RiskEvent>
   readonly runners: ReadonlyArray<RunnerSnapshot>
   readonly trades: ReadonlyArray<Trade>
   readonly orders: ReadonlyArray<OrderRecord>
@@ -193,13 +318,54 @@ const excursions = (p: OpenPosition, exitPrice: number, quantity: number) => {
   }
 }
 
-/** Where a trailing stop sits now, from the best price since entry; `undefined` when the position has none. */
-const trailingLevel = (p: OpenPosition): number | undefined => {
-  const long = p.side === "long"
-  if (p.trailingStop !== undefined) return long ? p.bestPrice - p.trailingStop : p.bestPrice + p.trailingStop
-  if (p.trailingStopPct !== undefined) return long ? p.bestPrice * (1 - p.trailingStopPct) : p.bestPrice * (1 + p.trailingStopPct)
+/** Where a trailing stop sits when the best price is `best`; `undefined` without a trail. */
+const trailFrom = (side: Side, trailingStop: number | undefined, trailingStopPct: number | undefined, best: number): number | undefined => {
+  const long = side === "long"
+  if (trailingStop !== undefined) return long ? best - trailingStop : best + trailingStop
+  if (trailingStopPct !== undefined) return long ? best * (1 - trailingStopPct) : best * (1 + trailingStopPct)
   return undefined
 }
+
+/** Where a trailing stop sits now, from the best price since entry; `undefined` when the position has none. */
+const trailingLevel = (p: OpenPosition): number | undefined => trailFrom(p.side, p.trailingStop, p.trailingStopPct, p.bestPrice)
+
+/**
+ * The base price (before costs) `o` fills at in a bar if it fills there, matched from a moment whose price is
+ * `fromPrice` (the open, or the close in `same_bar_close`): the rules of `orders.ts` (a gap fills at `fromPrice`, a
+ * level touched later at the level).
+ */
+const wouldFillPrice = (o: Order, fromPrice: number): number => {
+  const buy = o.side === "buy"
+  if (o.type === "market") return fromPrice
+  if (o.type === "limit") return buy ? Math.min(fromPrice, o.limitPrice!) : Math.max(fromPrice, o.limitPrice!)
+  // A stop (and a stop-limit's trigger): at the stop, or at `fromPrice` when already beyond it (or triggered).
+  const stop = o.stopPrice!
+  const start = o.triggered ? fromPrice : buy ? Math.max(fromPrice, stop) : Math.min(fromPrice, stop)
+  if (o.type === "stop") return start
+  return buy ? Math.min(start, o.limitPrice!) : Math.max(start, o.limitPrice!)
+}
+
+/** A working entry or exit as plain data: its order record by id. */
+const saveWorking = <W extends { readonly record: MutableRecord }>(w: W): Omit<W, "record"> & { readonly recordId: number } => {
+  const { record, ...rest } = w
+  return { ...rest, recordId: record.id }
+}
+
+const loadWorking = <W extends { readonly record: MutableRecord }>(
+  saved: Omit<W, "record"> & { readonly recordId: number },
+  record: (id: number) => MutableRecord
+): W => {
+  const { recordId, ...rest } = saved
+  return { ...rest, record: record(recordId) } as unknown as W
+}
+
+/** Why an order still working at the end did not fill. */
+const endedNote = (decidedAt: number, lastBar: number): string =>
+  decidedAt === lastBar ? "the data ended before the next bar" : "the data ended before it filled"
+
+const isMarketLike = (type: Order["type"]): boolean => type === "market" || type === "stop"
+
+const join = (a: string | undefined, b: string | undefined): string | undefined => (a === undefined ? b : b === undefined ? a : `${a}; ${b}`)
 
 /** The engine core for one run. Feed it bars in `compareBars` order, then call {@link EngineCore.finish}. */
 export class EngineCore {
@@ -207,12 +373,13 @@ export class EngineCore {
   private readonly order: Array<SymbolRunner> = []
   private portfolio: Portfolio
   private readonly trades: Array<Trade> = []
-  private readonly orders: Array<MutableOrder> = []
+  private readonly orders: Array<MutableRecord> = []
   private readonly transitions: Array<Transition> = []
   private readonly rejections: Array<Rejection> = []
   private readonly failures: Array<StrategyFailure> = []
   private readonly equityTimes: Array<number> = []
   private readonly equityValues: Array<number> = []
+  private readonly riskEvents: Array<RiskEvent> = []
   private currentTimestamp: number | undefined = undefined
   private barCount = 0
   private readonly windowSize: number
@@ -228,10 +395,21 @@ export class EngineCore {
   private failuresLogged = 0
   /** Equity observations with at least one open position (for the exposure metric). */
   private exposedObservations = 0
+  /** The simulated venue. */
+  private readonly venue: ResolvedFillModel
+  private readonly sameBarClose: boolean
+  /** Commission rate for sizing (the higher of taker and maker) and the minimum per fill. */
+  private readonly sizingRate: number
+  private readonly minimumFee: number
+  /** One order id counter for every book, so ids are unique in the run. */
+  private readonly ids = { next: 1 }
+  private risk: RiskManager | undefined
+  /** The risk rules watch the equity curve (daily loss limit, drawdown kill switch): it is shown to them on every timestamp. */
+  private readonly watchEquity: boolean
 
   constructor(
     private definition: StrategyDefinition,
-    private readonly fills: FillModelConfig,
+    fills: FillModelConfig,
     private readonly settings: EngineSettings,
     private readonly indicatorBackend: IndicatorBackend = typescriptIndicatorBackend
   ) {
@@ -244,6 +422,14 @@ export class EngineCore {
     this.timeoutMs = settings.closeWatchTimeout?.ms ?? Infinity
     this.maxTransitions = settings.maxTransitions ?? DEFAULT_MAX_TRANSITIONS
     this.recordPrices = settings.recordPrices ?? true
+    this.venue = resolveFillModel(fills)
+    this.sameBarClose = this.venue.model.marketFill === "same_bar_close"
+    const c = this.venue.commission
+    this.sizingRate = Math.max(c.takerRate, c.makerRate ?? c.takerRate)
+    this.minimumFee = c.minimum ?? 0
+    const risk = settings.risk
+    this.risk = risk !== undefined && Object.values(risk).some((v) => v !== undefined) ? new RiskManager(risk) : undefined
+    this.watchEquity = this.risk !== undefined && (risk?.dailyLossLimit !== undefined || risk?.maxDrawdown !== undefined)
   }
 
   /** Failures recorded since the last call (for logging them as they happen). */
@@ -267,11 +453,16 @@ export class EngineCore {
   /** Processes one bar. */
   onBar(bar: Bar): void {
     if (bar.timestamp !== this.currentTimestamp) {
-      if (this.currentTimestamp !== undefined) this.recordEquity(this.currentTimestamp)
+      const equity = this.currentTimestamp !== undefined ? this.recordEquity(this.currentTimestamp) : this.settings.initialCash
       this.currentTimestamp = bar.timestamp
+      if (this.watchEquity) this.observeRisk(bar.timestamp, equity)
     }
     this.barCount++
     const runner = this.runners.get(bar.symbol) ?? this.addRunner(bar)
+    if (runner.bars > 0) {
+      const step = bar.timestamp - runner.lastTimestamp
+      if (step > 0 && step < runner.barMs) runner.barMs = step
+    }
     runner.bars++
     const prices = runner.prices
     if (prices !== undefined) {
@@ -282,43 +473,501 @@ export class EngineCore {
       prices.close.push(bar.close)
     }
     runner.lastPrice = bar.open
-    this.portfolio.mark(bar.symbol, bar.open)
+    runner.lastBar = bar
+    const portfolio = this.portfolio
+    portfolio.markSlot(runner.slot, bar.open)
 
-    const pending = runner.pending
-    if (pending !== undefined) {
-      runner.pending = undefined
-      if (pending.kind === "entry") this.fillEntry(runner, pending, bar)
-      else if (runner.position !== undefined) {
-        const price = marketFillPrice(bar)
-        const open = runner.position.quantity
-        const partial = pending.quantity !== undefined && pending.quantity < open * (1 - 1e-12)
-        const quantity = partial ? pending.quantity! : open
-        Object.assign(pending.record, { status: "filled", fillTime: bar.timestamp, fillPrice: price, filledQuantity: quantity })
-        if (partial) this.reducePosition(runner, quantity, price, bar.timestamp, pending.reason)
-        else this.closePosition(runner, price, bar.timestamp, "strategy", pending.reason)
-      }
-    }
+    if (!runner.book.isEmpty && !this.quietBar(runner, bar)) this.match(runner, bar, false)
 
     const position = runner.position
-    if (position !== undefined) {
-      const hit = checkProtectiveExit(position, bar)
-      if (hit !== undefined) {
-        const kind = hit.reason === "stop_loss" && (position.trailingStop !== undefined || position.trailingStopPct !== undefined) ? "trailing stop_loss" : hit.reason
-        const note = hit.gapped ? `${kind} gapped: filled at the open ${hit.price}` : `${kind} at ${hit.price}`
-        this.closePosition(runner, hit.price, bar.timestamp, hit.reason, note)
-      } else if (this.ratchet(position, bar)) {
-        this.publishPosition(runner)
-      }
+    if (position !== undefined && this.ratchet(position, bar)) {
+      this.syncStop(runner, bar.timestamp)
+      this.publishPosition(runner)
     }
 
     runner.indicators.onBar(bar)
     runner.lastPrice = bar.close
-    this.portfolio.mark(bar.symbol, bar.close)
+    portfolio.markSlot(runner.slot, bar.close)
     runner.lastTimestamp = bar.timestamp
 
     if (!runner.halted && runner.strategy !== undefined) this.callStrategy(runner, runner.strategy, bar)
-    if (runner.state === "CloseWatch" && runner.pending === undefined) this.checkCloseWatchTimeout(runner, bar.timestamp)
+    if (this.sameBarClose && !runner.book.isEmpty) {
+      this.match(runner, bar, true)
+      // A fill at the close marks the holding at its (slipped) price: the equity is measured at the close.
+      portfolio.markSlot(runner.slot, bar.close)
+    }
+    if (runner.state === "CloseWatch" && runner.entry === undefined) this.checkCloseWatchTimeout(runner, bar.timestamp)
   }
+
+  // ---------------------------------------------------------------------------------------------------------------
+  // Matching
+
+  /**
+   * The common case of a bar in a position: only its stop-loss and take-profit are in the book, both have been
+   * through a bar already, and this bar reaches neither level (a sell stop's level is reached when the low is at or
+   * below it, a sell limit's when the high is at or above it; buys mirror). Then matching the book would change
+   * nothing (no event, no state), so it is skipped: the same test `touchTime` starts with, without the book's
+   * bookkeeping.
+   */
+  private quietBar(runner: SymbolRunner, bar: Bar): boolean {
+    if (runner.entry !== undefined || runner.exit !== undefined) return false
+    const orders = runner.book.orders
+    for (let i = 0; i < orders.length; i++) {
+      const o = orders[i]!
+      if (!o.resting || o.triggered || o.expiresAt !== undefined || !(o.status === "working" || o.status === "partially_filled")) return false
+      const buy = o.side === "buy"
+      if (o.type === "stop") {
+        if (buy ? bar.high >= o.stopPrice! : bar.low <= o.stopPrice!) return false
+      } else if (o.type === "limit") {
+        if (buy ? bar.low <= o.limitPrice! : bar.high >= o.limitPrice!) return false
+      } else return false
+    }
+    return true
+  }
+
+  /** Sizes a working entry, matches the book at the open (or, `atClose`, at the close) and applies the events. */
+  private match(runner: SymbolRunner, bar: Bar, atClose: boolean): void {
+    const entry = runner.entry
+    if (entry !== undefined) this.prepareEntry(runner, entry, bar, atClose)
+    const book = runner.book
+    if (book.isEmpty) return
+    const p = runner.position
+    const signed = p === undefined ? 0 : p.side === "long" ? p.quantity : -p.quantity
+    const events = atClose ? book.onClose(bar, signed) : book.onBar(bar, signed)
+    if (events.length === 0) return
+    // How the entry and the exit ended is known first (a fill earlier in the list may close the position, and the
+    // cleanup then needs to know whether they filled or were cancelled).
+    const entryNow = runner.entry
+    const exitNow = runner.exit
+    for (let i = 0; i < events.length; i++) {
+      const e = events[i]!
+      if (e.kind !== "cancelled" && e.kind !== "expired") continue
+      if (entryNow !== undefined && e.order.id === entryNow.id) entryNow.ended = { status: e.kind, reason: e.reason }
+      else if (exitNow !== undefined && e.order.id === exitNow.id) exitNow.ended = { status: e.kind, reason: e.reason }
+    }
+    for (let i = 0; i < events.length; i++) this.onBookEvent(runner, bar, events[i]!)
+    this.settle(runner, bar.timestamp)
+  }
+
+  /**
+   * Before the book sees the bar: a working entry that would trade in it is sized at the price it would fill at
+   * (fractions of equity, the account's cash, the risk rules, the lot step), and a trailing stop is set from that
+   * price. An entry the account or the risk layer refuses is cancelled and recorded as a rejection.
+   */
+  private prepareEntry(runner: SymbolRunner, entry: WorkingEntry, bar: Bar, atClose: boolean): void {
+    const book = runner.book
+    const o = book.order(entry.id)
+    if (o === undefined || (atClose && o.resting)) return
+    if (o.expiresAt !== undefined && bar.timestamp >= o.expiresAt) return
+    const from = atClose ? CLOSE_TIME : OPEN_TIME
+    const fromPrice = atClose ? bar.close : bar.open
+    if (eventTime(o, bar, book.model, from, fromPrice) === Infinity) return
+    const base = wouldFillPrice(o, fromPrice)
+    const marketLike = isMarketLike(o.type)
+    const price = effectivePrice(book.costs, o.side, base, marketLike, bar)
+    const spec = book.instrument
+    const t = bar.timestamp
+    if (o.filledQuantity === 0) {
+      const sizing = this.portfolio.sizeEntry(entry.side, entry.requested, price, this.sizingRate, this.minimumFee)
+      if (!sizing.ok) return this.refuseEntry(runner, entry, t, sizing.reason)
+      let quantity = sizing.quantity
+      let note = sizing.reduced ? "reduced to what the account can pay" : undefined
+      const a = entry.action
+      const trail = trailFrom(entry.side, a.trailing_stop, a.trailing_stop_pct, base)
+      const stop = trail === undefined ? entry.stopLoss : this.roundLevel(book, tighter(entry.side, entry.stopLoss, trail))
+      const risk = this.risk
+      if (risk !== undefined) {
+        const d = risk.checkEntry({
+          symbol: runner.symbol,
+          side: entry.side,
+          timestamp: t,
+          price,
+          quantity,
+          stopLoss: stop,
+          equity: this.portfolio.equity(),
+          openPositions: this.portfolio.openPositions(),
+          openNotional: this.portfolio.grossNotional(),
+          positionQuantity: 0
+        })
+        if (!d.ok) return this.refuseEntry(runner, entry, t, d.reason)
+        if (d.quantity < quantity) {
+          quantity = d.quantity
+          note = join(note, d.note)
+        }
+      }
+      if (spec !== undefined) quantity = roundQuantity(spec, quantity, marketLike)
+      if (quantity !== o.quantity) {
+        // The book checks the new quantity against the lot filters.
+        const r = book.amend(entry.id, { quantity })
+        if (!r.ok) return this.refuseEntry(runner, entry, t, r.reason)
+      }
+      if (spec !== undefined && this.breaksNotional(spec, quantity, o.limitPrice ?? base, o.limitPrice !== undefined)) {
+        // The notional at the fill price (the book checked a market order's at the decision close only).
+        const problem = validateOrder(spec, { market: marketLike, quantity, price: o.limitPrice, stopPrice: o.stopPrice, referencePrice: base })
+        if (problem !== undefined) return this.refuseEntry(runner, entry, t, problem.reason)
+      }
+      entry.sizingNote = note
+      if (stop !== entry.stopLoss && entry.slId !== undefined) {
+        const r = book.amend(entry.slId, { stopPrice: stop })
+        if (r.ok) entry.stopLoss = stop
+      }
+      return
+    }
+    // The rest of a partly filled entry: only the cash is checked again (the risk rules passed at the first fill).
+    const left = o.quantity - o.filledQuantity
+    let can = this.portfolio.affordable(runner.symbol, entry.side, price, this.sizingRate, this.minimumFee)
+    if (left <= can * (1 + EPS)) return
+    if (spec !== undefined) can = roundQuantity(spec, can, marketLike)
+    const reason = `insufficient ${entry.side === "long" ? "cash" : "equity"} for the remaining ${formatDecimal(left)} at ${formatDecimal(price)}`
+    const r = can > 0 ? book.amend(entry.id, { quantity: o.filledQuantity + can }) : undefined
+    if (r === undefined || !r.ok) this.endEntry(runner, entry, t, "cancelled", reason, true)
+    else entry.sizingNote = join(entry.sizingNote, `${reason}: reduced by ${formatDecimal(left - can)}`)
+  }
+
+  /** Whether `quantity` at `price` is outside the spec's notional limits (which apply to market orders as configured). */
+  private breaksNotional(spec: InstrumentSpec, quantity: number, price: number, priced: boolean): boolean {
+    const notional = quantity * price
+    if (spec.minNotional > 0 && (priced || spec.applyMinNotionalToMarket) && notional < spec.minNotional * (1 - 1e-12)) return true
+    return spec.maxNotional > 0 && (priced || spec.applyMaxNotionalToMarket) && notional > spec.maxNotional * (1 + 1e-12)
+  }
+
+  private onBookEvent(runner: SymbolRunner, bar: Bar, e: BookEvent): void {
+    const id = e.order.id
+    const entry = runner.entry
+    const exit = runner.exit
+    switch (e.kind) {
+      case "fill": {
+        if (entry !== undefined && id === entry.id) this.onEntryFill(runner, entry, e.fill, bar)
+        else if (exit !== undefined && id === exit.id) this.onExitFill(runner, exit, e.fill, bar)
+        else if (e.order.role === "stop_loss" || e.order.role === "take_profit") this.onLegFill(runner, e.order.role, e.fill, bar)
+        else throw new Error(`engine: ${runner.symbol}: a fill of order ${id}, which the engine does not track`)
+        return
+      }
+      case "cancelled":
+      case "expired": {
+        // The entry's and the exit's ends were noted before the events were applied (see `match`).
+        if ((entry === undefined || id !== entry.id) && (exit === undefined || id !== exit.id)) {
+          const p = runner.position
+          if (p !== undefined && p.slId === id) p.slId = undefined
+          if (p !== undefined && p.tpId === id) p.tpId = undefined
+          if (entry !== undefined && entry.slId === id) entry.slId = undefined
+          if (entry !== undefined && entry.tpId === id) entry.tpId = undefined
+        }
+        return
+      }
+      default:
+        return
+    }
+  }
+
+  /** After a bar's events: an entry or exit that left the book gets its final record. */
+  private settle(runner: SymbolRunner, timestamp: number): void {
+    const book = runner.book
+    const entry = runner.entry
+    if (entry !== undefined && book.order(entry.id) === undefined) {
+      if (entry.ended === undefined) this.finishEntryRecord(runner, entry, "filled", undefined)
+      else this.endEntry(runner, entry, timestamp, entry.ended.status, entry.ended.reason, true)
+    }
+    const exit = runner.exit
+    if (exit !== undefined && book.order(exit.id) === undefined) {
+      if (exit.ended !== undefined) this.endExit(runner, exit, timestamp, exit.ended.status, exit.ended.reason)
+      else {
+        this.finishRecord(exit.record, "filled", undefined)
+        runner.exit = undefined
+      }
+    }
+  }
+
+  private addFill(record: MutableRecord, f: Fill, timestamp: number): void {
+    const before = record.filledQuantity ?? 0
+    const after = before + f.quantity
+    record.fills.push({ timestamp, quantity: f.quantity, price: f.price, commission: f.commission })
+    record.fillPrice = before === 0 ? f.price : ((record.fillPrice ?? 0) * before + f.price * f.quantity) / after
+    record.filledQuantity = after
+    if (record.fillTime === undefined) record.fillTime = timestamp
+    record.fees += f.commission
+  }
+
+  private onEntryFill(runner: SymbolRunner, entry: WorkingEntry, f: Fill, bar: Bar): void {
+    this.addFill(entry.record, f, bar.timestamp)
+    const p = runner.position
+    if (p !== undefined) {
+      // A later fill of the same entry (cut by the volume cap): the position grows at the average price.
+      this.portfolio.add(runner.symbol, f.quantity, f.price, f.commission)
+      const h = this.portfolio.holding(runner.symbol)!
+      p.quantity = this.onLotGrid(runner, h.quantity)
+      p.entryPrice = h.entryPrice
+      this.noteAccount(runner)
+      this.publishPosition(runner)
+      return
+    }
+    const a = entry.action
+    const label = a.action
+    this.portfolio.open(runner.symbol, entry.side, f.quantity, f.price, f.commission)
+    const quantity = this.onLotGrid(runner, f.quantity)
+    this.noteAccount(runner)
+    runner.position = {
+      side: entry.side,
+      quantity,
+      entryPrice: f.price,
+      entryTime: bar.timestamp,
+      entryBar: runner.bars,
+      entryReason: a.reason ?? label,
+      stopLoss: entry.stopLoss,
+      takeProfit: entry.takeProfit,
+      trailingStop: a.trailing_stop,
+      trailingStopPct: a.trailing_stop_pct,
+      bestPrice: f.basePrice,
+      worstPrice: f.basePrice,
+      breakevenAt: a.breakeven_at,
+      entryId: entry.id,
+      slId: entry.slId,
+      tpId: entry.tpId
+    }
+    this.move(runner, bar.timestamp, { _tag: "EntryFilled", reason: `${label} filled at ${f.price}` + (a.reason !== undefined ? `: ${a.reason}` : "") })
+    this.publishPosition(runner)
+  }
+
+  private onExitFill(runner: SymbolRunner, exit: WorkingExit, f: Fill, bar: Bar): void {
+    this.addFill(exit.record, f, bar.timestamp)
+    const p = runner.position
+    if (p === undefined) return
+    if (this.closesAll(runner, p, f.quantity)) this.closePosition(runner, f.price, f.commission, bar.timestamp, exit.exitReason, exit.reason, exit.id)
+    else this.reducePosition(runner, f.quantity, f.price, f.commission, bar.timestamp, exit.exitReason, `partial exit of ${f.quantity} (${p.quantity - f.quantity} left): ${exit.reason}`)
+  }
+
+  private onLegFill(runner: SymbolRunner, role: Exclude<OrderRole, "entry">, f: Fill, bar: Bar): void {
+    const p = runner.position
+    if (p === undefined) return
+    const kind = role === "stop_loss" && (p.trailingStop !== undefined || p.trailingStopPct !== undefined) ? "trailing stop_loss" : role
+    const where = f.time === OPEN_TIME ? "at the open" : f.time === CLOSE_TIME ? "at the close" : "when it became active"
+    // At the open, the bar opened at or beyond the level: a gap (an open exactly at the level included).
+    const note = f.gapped || f.time === OPEN_TIME ? `${kind} gapped: filled ${where} ${f.basePrice}` : `${kind} at ${f.basePrice}`
+    const id = role === "stop_loss" ? p.slId : p.tpId
+    if (this.closesAll(runner, p, f.quantity)) this.closePosition(runner, f.price, f.commission, bar.timestamp, role, note, id)
+    else this.reducePosition(runner, f.quantity, f.price, f.commission, bar.timestamp, role, `partial ${note} (${p.quantity - f.quantity} left)`)
+  }
+
+  /**
+   * Whether a fill of `quantity` closes the whole position: all of it, or all but dust (float residue of fills that
+   * took different paths, e.g. an exit split by the volume cap: less than 1e-9 of the position, or less than half a
+   * lot step).
+   */
+  private closesAll(runner: SymbolRunner, p: OpenPosition, quantity: number): boolean {
+    const left = p.quantity - quantity
+    if (left <= p.quantity * 1e-9) return true
+    const step = runner.book.instrument?.stepSize ?? 0
+    return step > 0 && left < step / 2
+  }
+
+  /** Records the symbol's money state after a fill, for its P&L curve (see {@link EngineCore.pnlCurve}). */
+  private noteAccount(runner: SymbolRunner): void {
+    if (runner.pnl !== undefined) return
+    const changes = runner.accountChanges
+    const index = this.equityTimes.length
+    const s = this.portfolio.stateAt(runner.slot)
+    const state: AccountChange = { index, realized: s.realized, position: s.position, entryPrice: s.entryPrice, entryFee: s.entryFee }
+    if (changes.length > 0 && changes[changes.length - 1]!.index === index) changes[changes.length - 1] = state
+    else changes.push(state)
+  }
+
+  /**
+   * The symbol's P&L at each equity point: recorded as it went, or computed from its money state after each fill and
+   * its close at each point (the mark the equity was computed with), with the same arithmetic as
+   * `Portfolio.symbolPnlAt`, so the curves add up to the equity curve.
+   */
+  private pnlCurve(runner: SymbolRunner, times: ReadonlyArray<number>): Array<number> {
+    if (runner.pnl !== undefined) return runner.pnl
+    const n = times.length
+    const out = new Array<number>(n)
+    const prices = runner.prices!
+    const barTimes = prices.timestamps
+    const closes = prices.close
+    const changes = runner.accountChanges
+    let bar = -1
+    let k = 0
+    let realized = 0
+    let position = 0
+    let entryPrice = 0
+    let entryFee = 0
+    for (let i = 0; i < n; i++) {
+      const t = times[i]!
+      while (bar + 1 < barTimes.length && barTimes[bar + 1]! <= t) bar++
+      while (k < changes.length && changes[k]!.index <= i) {
+        const c = changes[k++]!
+        realized = c.realized
+        position = c.position
+        entryPrice = c.entryPrice
+        entryFee = c.entryFee
+      }
+      out[i] = bar < 0 ? 0 : position === 0 ? realized : realized + position * (closes[bar]! - entryPrice) - entryFee
+    }
+    return out
+  }
+
+  /**
+   * With an instrument spec, a position is a sum of lot multiples, and float arithmetic drifts it off the lot grid by
+   * a few ulps (which a lot-step rounding down would then turn into a whole step less). Puts the position, in the
+   * engine and in the portfolio, back on the grid when it is within noise of it.
+   */
+  private onLotGrid(runner: SymbolRunner, quantity: number): number {
+    const step = runner.book.instrument?.stepSize ?? 0
+    if (step <= 0) return quantity
+    const snapped = roundToStep(quantity, step, "nearest")
+    if (snapped === quantity || !(Math.abs(snapped - quantity) <= step * 1e-6) || !(snapped > 0)) return quantity
+    this.portfolio.snapQuantity(runner.symbol, snapped)
+    return snapped
+  }
+
+  // ---------------------------------------------------------------------------------------------------------------
+  // Records
+
+  private finishRecord(record: MutableRecord, status: OrderRecord["status"], note: string | undefined): void {
+    const filled = (record.filledQuantity ?? 0) > 0
+    record.status = status === "filled" || !filled ? status : "partially_filled"
+    if (note !== undefined) record.note = note
+  }
+
+  private finishEntryRecord(runner: SymbolRunner, entry: WorkingEntry, status: OrderRecord["status"], note: string | undefined): void {
+    this.finishRecord(entry.record, status, status === "filled" ? entry.sizingNote : note)
+    runner.entry = undefined
+  }
+
+  /**
+   * The entry ends (cancelled, expired or rejected) with what it filled so far. `venue`: the venue or the account
+   * ended it, not the strategy: without any fill that is a rejection and the machine returns to Watch.
+   */
+  private endEntry(runner: SymbolRunner, entry: WorkingEntry, timestamp: number, status: OrderRecord["status"], reason: string, venue: boolean): void {
+    runner.book.cancel(entry.id, reason)
+    const filled = (entry.record.filledQuantity ?? 0) > 0
+    this.finishEntryRecord(runner, entry, status, filled ? join(entry.sizingNote, `the rest ${status === "expired" ? "expired" : "was cancelled"}: ${reason}`) : reason)
+    if (!venue) return
+    this.reject(runner, timestamp, entry.action.action, status === "rejected" ? reason : filled ? `${status} (the rest): ${reason}` : `${status}: ${reason}`)
+    if (!filled && runner.state !== "InTrade") this.move(runner, timestamp, { _tag: "EntryRejected", reason: `entry rejected: ${reason}` })
+  }
+
+  private refuseEntry(runner: SymbolRunner, entry: WorkingEntry, timestamp: number, reason: string): void {
+    this.endEntry(runner, entry, timestamp, "rejected", reason, true)
+  }
+
+  private endExit(runner: SymbolRunner, exit: WorkingExit, timestamp: number, status: OrderRecord["status"], reason: string): void {
+    runner.book.cancel(exit.id, reason)
+    runner.exit = undefined
+    const filled = (exit.record.filledQuantity ?? 0) > 0
+    this.finishRecord(exit.record, status, filled ? `the rest ${status === "expired" ? "expired" : "was cancelled"}: ${reason}` : reason)
+    if (!filled && !reason.startsWith("position already closed")) this.reject(runner, timestamp, "exit", `${status}: ${reason}`)
+  }
+
+  // ---------------------------------------------------------------------------------------------------------------
+  // Protective levels
+
+  /** A protective level rounded to the symbol's tick size (nearest tick), when it has an instrument spec. */
+  private roundLevel(book: OrderBook, level: number): number {
+    const spec = book.instrument
+    return spec === undefined || spec.tickSize <= 0 ? level : roundPrice(spec, level, "nearest")
+  }
+
+  /** Brings the stop-loss order in line with the position's level: amends it, or adds one when there is none. */
+  private syncStop(runner: SymbolRunner, timestamp: number): void {
+    const p = runner.position
+    if (p === undefined || p.stopLoss === undefined) return
+    p.stopLoss = this.roundLevel(runner.book, p.stopLoss)
+    this.syncLeg(runner, "stop_loss", p.stopLoss, timestamp)
+  }
+
+  private syncTarget(runner: SymbolRunner, timestamp: number): void {
+    const p = runner.position
+    if (p === undefined || p.takeProfit === undefined) return
+    p.takeProfit = this.roundLevel(runner.book, p.takeProfit)
+    this.syncLeg(runner, "take_profit", p.takeProfit, timestamp)
+  }
+
+  private syncLeg(runner: SymbolRunner, role: "stop_loss" | "take_profit", level: number, timestamp: number): void {
+    const p = runner.position!
+    const book = runner.book
+    const id = role === "stop_loss" ? p.slId : p.tpId
+    const o = id === undefined ? undefined : book.order(id)
+    if (o !== undefined) {
+      // A triggered stop is already executing: its price no longer matters.
+      if (o.triggered || (role === "stop_loss" ? o.stopPrice : o.limitPrice) === level) return
+      const r = book.amend(o.id, role === "stop_loss" ? { stopPrice: level } : { limitPrice: level })
+      if (!r.ok) this.reject(runner, timestamp, role, r.reason)
+      return
+    }
+    const problem = this.attachLeg(runner, role, level, timestamp)
+    if (problem !== undefined) this.reject(runner, timestamp, role, problem)
+  }
+
+  /**
+   * Adds a stop-loss or take-profit order to an open position that has none (a stop set after the entry, a
+   * breakeven move without an initial stop), one-cancels-other with the other leg when there is one, like a bracket
+   * leg. The book has no public call for a leg after the fact, so the order goes in through its plain-data snapshot
+   * (`OrderBook.restore`); this happens once per added leg, never per bar.
+   */
+  private attachLeg(runner: SymbolRunner, role: "stop_loss" | "take_profit", level: number, timestamp: number): string | undefined {
+    const p = runner.position!
+    const book = runner.book
+    const spec = book.instrument
+    if (spec !== undefined) {
+      const problem = validatePrices(spec, role === "take_profit" ? level : undefined, role === "stop_loss" ? level : undefined)
+      if (problem !== undefined) return problem.reason
+    }
+    const snap = book.snapshot()
+    const siblingId = role === "stop_loss" ? p.tpId : p.slId
+    const entry = runner.entry
+    const id = this.ids.next++
+    const leg: BookOrder = {
+      id,
+      symbol: runner.symbol,
+      side: p.side === "long" ? "sell" : "buy",
+      type: role === "stop_loss" ? "stop" : "limit",
+      quantity: p.quantity,
+      limitPrice: role === "take_profit" ? level : undefined,
+      stopPrice: role === "stop_loss" ? level : undefined,
+      timeInForce: "GTC",
+      reduceOnly: true,
+      submittedAt: timestamp,
+      expiresAt: undefined,
+      status: "working",
+      filledQuantity: 0,
+      averagePrice: 0,
+      fees: 0,
+      triggered: false,
+      resting: false,
+      // Hung on a still working entry, the leg grows with its later fills like a bracket leg.
+      parentId: entry !== undefined ? entry.id : p.entryId,
+      ocoId: siblingId,
+      role,
+      tag: p.entryReason,
+      reason: undefined
+    }
+    const working = snap.working.map((o) => (o.id === siblingId ? { ...o, ocoId: id } : { ...o }))
+    working.push(leg)
+    runner.book = OrderBook.restore({ ...snap, nextId: this.ids.next, working }, this.bookOptions(book.instrument, book.costs))
+    if (role === "stop_loss") p.slId = id
+    else p.tpId = id
+    return undefined
+  }
+
+  // ---------------------------------------------------------------------------------------------------------------
+  // Risk
+
+  /** A new timestamp: the risk layer sees the equity at the previous closes; a halt cancels entries, maybe flattens. */
+  private observeRisk(timestamp: number, equity: number): void {
+    // The open notional is given with each entry check (`checkEntry`), so the equity is all the rules need here.
+    const trigger = this.risk!.onEquity(timestamp, equity)
+    if (trigger === undefined) return
+    this.riskEvents.push({ timestamp, rule: trigger.rule, reason: trigger.reason, flatten: trigger.flatten })
+    for (const runner of this.order) {
+      const entry = runner.entry
+      if (entry !== undefined) this.endEntry(runner, entry, timestamp, "cancelled", `risk: ${trigger.reason}`, true)
+      if (trigger.flatten && runner.position !== undefined && runner.exit === undefined) {
+        this.submitExit(runner, timestamp, timestamp, undefined, undefined, `risk: ${trigger.rule}: flatten`, "risk", runner.lastPrice)
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------------------------
 
   /**
    * End-of-bar stop adjustments, after the bar's stop check (so they act from the next bar on): the best price since
@@ -349,7 +998,24 @@ export class EngineCore {
     }
   }
 
+  private bookOptions(instrument: InstrumentSpec | undefined, costs: OrderBook["costs"]) {
+    return { model: this.venue.model, costs, instrument, ids: this.ids }
+  }
+
+  /** A new symbol's book: the venue's model and costs, the symbol's instrument spec. */
+  private newBook(symbol: string): OrderBook {
+    const specs = this.venue.instruments
+    const spec = specs?.get(symbol)
+    if (specs !== undefined && spec === undefined) {
+      throw new EngineConfigError("instruments", `no instrument spec for ${symbol} (specs are given for ${[...specs.keys()].join(", ")})`)
+    }
+    const costs = costModelFor(this.venue, symbol, spec)
+    if (typeof costs === "string") throw new EngineConfigError("slippage.tickSize", costs)
+    return new OrderBook(symbol, this.bookOptions(spec, costs))
+  }
+
   private addRunner(bar: Bar): SymbolRunner {
+    const book = this.newBook(bar.symbol)
     let strategy: StrategyInstance | undefined
     let failure: unknown
     try {
@@ -363,14 +1029,22 @@ export class EngineCore {
       indicators: new SymbolIndicators(this.windowSize, this.historySize, this.indicatorBackend),
       state: "Watch",
       position: undefined,
-      pending: undefined,
+      entry: undefined,
+      exit: undefined,
+      book,
       halted: strategy === undefined,
       lastPrice: bar.open,
       lastTimestamp: bar.timestamp,
+      lastBar: undefined,
       bars: 0,
+      barMs: Infinity,
       closeWatchBar: 0,
       closeWatchTime: 0,
-      prices: this.recordPrices ? { timestamps: [], open: [], high: [], low: [], close: [] } : undefined
+      slot: this.portfolio.slot(bar.symbol),
+      // Zero before the symbol's first bar, so every curve has one point per equity point.
+      pnl: this.recordPrices ? undefined : new Array<number>(this.equityTimes.length).fill(0),
+      accountChanges: [],
+      prices: this.recordPrices ? newPrices() : undefined
     }
     if (failure !== undefined) this.failures.push({ symbol: bar.symbol, timestamp: bar.timestamp, message: describe(failure) })
     this.runners.set(bar.symbol, runner)
@@ -402,9 +1076,10 @@ export class EngineCore {
     this.transitionsDropped += excess
   }
 
-  private newOrder(runner: SymbolRunner, action: string, decidedAt: number, requestedQuantity: number | undefined): MutableOrder {
-    const record: MutableOrder = {
+  private newOrder(runner: SymbolRunner, action: string, decidedAt: number, requestedQuantity: number | undefined, o?: Order): MutableRecord {
+    const record: MutableRecord = {
       id: this.orders.length + 1,
+      orderId: o?.id,
       symbol: runner.symbol,
       action,
       decidedAt,
@@ -413,7 +1088,13 @@ export class EngineCore {
       fillTime: undefined,
       fillPrice: undefined,
       filledQuantity: undefined,
-      note: undefined
+      note: undefined,
+      orderType: o?.type ?? "market",
+      limitPrice: o?.limitPrice,
+      stopPrice: o?.stopPrice,
+      timeInForce: o?.timeInForce ?? "GTC",
+      fills: [],
+      fees: 0
     }
     this.orders.push(record)
     return record
@@ -423,50 +1104,19 @@ export class EngineCore {
     this.rejections.push({ symbol: runner.symbol, timestamp, action, reason })
   }
 
-  private recordEquity(timestamp: number): void {
+  /** Records the account's equity at `timestamp` (every symbol at its last close) and returns it. */
+  private recordEquity(timestamp: number): number {
+    const portfolio = this.portfolio
+    const equity = portfolio.equity()
     this.equityTimes.push(timestamp)
-    this.equityValues.push(this.portfolio.equity())
-    if (this.portfolio.hasHoldings()) this.exposedObservations++
-  }
-
-  private fillEntry(runner: SymbolRunner, order: Extract<PendingOrder, { kind: "entry" }>, bar: Bar): void {
-    const price = marketFillPrice(bar)
-    const label = order.action.action
-    const record = order.record
-    const sizing = this.portfolio.sizeEntry(order.side, order.action.quantity!, price, this.fills.commissionRate)
-    if (!sizing.ok) {
-      record.status = "rejected"
-      record.note = sizing.reason
-      this.reject(runner, bar.timestamp, label, sizing.reason)
-      this.move(runner, bar.timestamp, { _tag: "EntryRejected", reason: `entry rejected: ${sizing.reason}` })
-      return
+    this.equityValues.push(equity)
+    if (portfolio.hasHoldings()) this.exposedObservations++
+    if (!this.recordPrices) {
+      // Without the closes to compute them from at the end, the symbols' P&L points are recorded as they come.
+      const order = this.order
+      for (let i = 0; i < order.length; i++) order[i]!.pnl!.push(portfolio.symbolPnlAt(order[i]!.slot))
     }
-    const quantity = sizing.quantity
-    const fee = commission(this.fills, quantity, price)
-    this.portfolio.open(runner.symbol, order.side, quantity, price, fee)
-    Object.assign(record, { status: "filled", fillTime: bar.timestamp, fillPrice: price, filledQuantity: quantity })
-    if (sizing.reduced) record.note = "reduced to what the account can pay"
-    runner.position = {
-      side: order.side,
-      quantity,
-      entryPrice: price,
-      entryTime: bar.timestamp,
-      entryBar: runner.bars,
-      entryReason: order.action.reason ?? label,
-      stopLoss: order.action.stop_loss,
-      takeProfit: order.action.take_profit,
-      trailingStop: order.action.trailing_stop,
-      trailingStopPct: order.action.trailing_stop_pct,
-      bestPrice: price,
-      worstPrice: price,
-      breakevenAt: order.action.breakeven_at
-    }
-    // A trailing stop starts at its distance from the fill price (unless the given stop is already tighter).
-    const p = runner.position
-    const trail = trailingLevel(p)
-    if (trail !== undefined) p.stopLoss = tighter(p.side, p.stopLoss, trail)
-    this.move(runner, bar.timestamp, { _tag: "EntryFilled", reason: `${label} filled at ${price}` + (order.action.reason !== undefined ? `: ${order.action.reason}` : "") })
-    this.publishPosition(runner)
+    return equity
   }
 
   private publishPosition(runner: SymbolRunner): void {
@@ -488,10 +1138,14 @@ export class EngineCore {
     }
   }
 
-  private closePosition(runner: SymbolRunner, price: number, timestamp: number, reason: ExitReason, note: string): void {
+  /**
+   * Closes the whole position at `price` paying `fee`. The protective orders and a working exit are cancelled, unless
+   * one of them (`closer`, a book id) is what closed it.
+   */
+  private closePosition(runner: SymbolRunner, price: number, fee: number, timestamp: number, reason: ExitReason, note: string, closer: number | undefined): void {
     const p = runner.position!
-    const fee = commission(this.fills, p.quantity, price)
     const realized = this.portfolio.close(runner.symbol, price, fee)
+    this.noteAccount(runner)
     const pnl = realized.pnl
     this.trades.push({
       id: this.trades.length + 1,
@@ -513,21 +1167,33 @@ export class EngineCore {
       exitNote: note
     })
     runner.position = undefined
-    if (runner.pending?.kind === "exit") {
-      runner.pending.record.status = "cancelled"
-      runner.pending.record.note = `position already closed: ${reason}`
-      runner.pending = undefined
+    const book = runner.book
+    if (p.slId !== undefined && p.slId !== closer) book.cancel(p.slId, `position closed: ${reason}`)
+    if (p.tpId !== undefined && p.tpId !== closer) book.cancel(p.tpId, `position closed: ${reason}`)
+    const entry = runner.entry
+    if (entry !== undefined) {
+      // Filled in full earlier in this bar: complete; else the unfilled rest goes with the position.
+      if (entry.ended === undefined && book.order(entry.id) === undefined) this.finishEntryRecord(runner, entry, "filled", undefined)
+      else this.endEntry(runner, entry, timestamp, "cancelled", `position closed: ${reason}`, false)
+    }
+    const exit = runner.exit
+    if (exit !== undefined && exit.id !== closer) {
+      // A partial exit filled earlier in this bar is complete; one still working finds no position left.
+      if (exit.ended === undefined && book.order(exit.id) === undefined) {
+        this.finishRecord(exit.record, "filled", undefined)
+        runner.exit = undefined
+      } else this.endExit(runner, exit, timestamp, "cancelled", `position already closed: ${reason}`)
     }
     this.move(runner, timestamp, { _tag: "PositionClosed", reason: `${reason}: ${note}` })
     this.publishPosition(runner)
   }
 
   /** A partial exit: `quantity` units (less than the position) close at `price`; the rest stays open. */
-  private reducePosition(runner: SymbolRunner, quantity: number, price: number, timestamp: number, reason: string): void {
+  private reducePosition(runner: SymbolRunner, quantity: number, price: number, fee: number, timestamp: number, reason: ExitReason, note: string): void {
     const p = runner.position!
-    const fee = commission(this.fills, quantity, price)
     const realized = this.portfolio.reduce(runner.symbol, quantity, price, fee)
-    p.quantity = this.portfolio.holding(runner.symbol)!.quantity
+    p.quantity = this.onLotGrid(runner, this.portfolio.holding(runner.symbol)!.quantity)
+    this.noteAccount(runner)
     this.trades.push({
       id: this.trades.length + 1,
       symbol: runner.symbol,
@@ -544,8 +1210,8 @@ export class EngineCore {
       holdingMs: timestamp - p.entryTime,
       ...excursions(p, price, quantity),
       entryReason: p.entryReason,
-      exitReason: "strategy",
-      exitNote: `partial exit of ${quantity} (${p.quantity} left): ${reason}`
+      exitReason: reason,
+      exitNote: note
     })
     this.publishPosition(runner)
   }
@@ -554,21 +1220,15 @@ export class EngineCore {
     runner.halted = true
     const message = error instanceof StrategyError ? error.message : describe(error)
     this.failures.push({ symbol: runner.symbol, timestamp, message })
-    if (runner.pending?.kind === "entry") {
-      runner.pending.record.status = "cancelled"
-      runner.pending.record.note = "strategy failed before the fill"
-      this.reject(runner, timestamp, runner.pending.action.action, "strategy failed before the fill")
-      runner.pending = undefined
+    const entry = runner.entry
+    if (entry !== undefined) {
+      const filled = (entry.record.filledQuantity ?? 0) > 0
+      this.endEntry(runner, entry, timestamp, "cancelled", "strategy failed before the fill", false)
+      if (!filled) this.reject(runner, timestamp, entry.action.action, "strategy failed before the fill")
     }
     if (runner.state === "CloseWatch") this.move(runner, timestamp, { _tag: "CancelAnalysis", reason: "strategy failed" })
-    if (this.errorPolicy === "flatten" && runner.position !== undefined && runner.pending === undefined) {
-      runner.pending = {
-        kind: "exit",
-        reason: "flatten after strategy failure",
-        decidedAt: timestamp,
-        record: this.newOrder(runner, "exit", timestamp, undefined),
-        quantity: undefined
-      }
+    if (this.errorPolicy === "flatten" && runner.position !== undefined && runner.exit === undefined) {
+      this.submitExit(runner, timestamp, this.orderTime(runner, timestamp), undefined, undefined, "flatten after strategy failure", "strategy", runner.lastPrice)
     }
   }
 
@@ -605,6 +1265,11 @@ export class EngineCore {
     }
   }
 
+  /** When an order decided on the bar at `timestamp` reaches the book: that bar's close (its open time + its length). */
+  private orderTime(runner: SymbolRunner, timestamp: number): number {
+    return runner.barMs === Infinity ? timestamp : timestamp + runner.barMs
+  }
+
   private onAction(runner: SymbolRunner, bar: Bar, action: Action): void {
     const state = runner.state
     const t = bar.timestamp
@@ -615,8 +1280,13 @@ export class EngineCore {
         return
       }
       case "cancel_analysis": {
-        if (state === "CloseWatch") this.move(runner, t, { _tag: "CancelAnalysis", reason: action.reason ?? "cancel_analysis" })
-        else this.reject(runner, t, action.action, `cancel_analysis is only valid in CloseWatch, not ${state}`)
+        if (state !== "CloseWatch") {
+          this.reject(runner, t, action.action, `cancel_analysis is only valid in CloseWatch, not ${state}`)
+          return
+        }
+        const entry = runner.entry
+        if (entry !== undefined) this.endEntry(runner, entry, t, "cancelled", `cancel_analysis: ${action.reason ?? "cancel_analysis"}`, false)
+        this.move(runner, t, { _tag: "CancelAnalysis", reason: action.reason ?? "cancel_analysis" })
         return
       }
       case "enter_long":
@@ -625,31 +1295,45 @@ export class EngineCore {
           this.reject(runner, t, action.action, "already in a position")
           return
         }
+        if (runner.entry !== undefined) {
+          this.reject(runner, t, action.action, `entry order ${runner.entry.id} is still working; cancel_order or amend_order it first`)
+          return
+        }
         const side: Side = action.action === "enter_long" ? "long" : "short"
-        const problem = this.checkLevels(side, bar.close, action.stop_loss, action.take_profit) ??
-          (action.breakeven_at !== undefined ? this.checkLevels(side, bar.close, undefined, action.breakeven_at)?.replace("take_profit", "breakeven_at") : undefined)
+        const type = action.order_type ?? "market"
+        const reference = type === "limit" || type === "stop_limit" ? action.limit_price! : type === "stop" ? action.stop_price! : bar.close
+        const problem = this.checkLevels(side, reference, action.stop_loss, action.take_profit) ??
+          (action.breakeven_at !== undefined ? this.checkLevels(side, reference, undefined, action.breakeven_at)?.replace("take_profit", "breakeven_at") : undefined)
         if (problem !== undefined) {
           this.reject(runner, t, action.action, problem)
           return
         }
-        runner.pending = { kind: "entry", side, action, decidedAt: t, record: this.newOrder(runner, action.action, t, action.quantity) }
+        this.submitEntry(runner, bar, action, side, reference)
+        return
+      }
+      case "cancel_order": {
+        const entry = runner.entry
+        if (entry === undefined) {
+          this.reject(runner, t, action.action, "no entry order is working")
+          return
+        }
+        this.endEntry(runner, entry, t, "cancelled", action.reason ?? "cancelled by the strategy", false)
+        return
+      }
+      case "amend_order": {
+        this.amendEntry(runner, bar, action)
         return
       }
       case "exit": {
-        if (state !== "InTrade" || runner.position === undefined) {
+        const p = runner.position
+        if (state !== "InTrade" || p === undefined) {
           this.reject(runner, t, action.action, `exit is only valid in InTrade, not ${state}`)
           return
         }
-        if (runner.pending !== undefined) return // an exit is already on its way
-        const open = runner.position.quantity
+        if (runner.exit !== undefined) return // an exit is already on its way
+        const open = p.quantity
         const quantity = action.fraction !== undefined ? action.fraction * open : action.quantity
-        runner.pending = {
-          kind: "exit",
-          reason: action.reason ?? "exit",
-          decidedAt: t,
-          record: this.newOrder(runner, "exit", t, quantity),
-          quantity: quantity !== undefined && quantity < open ? quantity : undefined
-        }
+        this.submitExit(runner, t, this.orderTime(runner, t), quantity, quantity, action.reason ?? "exit", "strategy", bar.close)
         return
       }
       case "set_trailing_stop": {
@@ -662,6 +1346,7 @@ export class EngineCore {
         p.trailingStopPct = action.trailing_stop_pct
         const trail = trailingLevel(p)
         if (trail !== undefined) p.stopLoss = tighter(p.side, p.stopLoss, trail)
+        this.syncStop(runner, t)
         this.publishPosition(runner)
         return
       }
@@ -677,6 +1362,7 @@ export class EngineCore {
           return
         }
         p.stopLoss = tighter(p.side, p.stopLoss, p.entryPrice)
+        this.syncStop(runner, t)
         this.publishPosition(runner)
         return
       }
@@ -696,11 +1382,192 @@ export class EngineCore {
           this.reject(runner, t, action.action, problem)
           return
         }
-        if (isStop) p.stopLoss = level
-        else p.takeProfit = level
+        if (isStop) {
+          p.stopLoss = level
+          this.syncStop(runner, t)
+        } else {
+          p.takeProfit = level
+          this.syncTarget(runner, t)
+        }
         this.publishPosition(runner)
         return
       }
+    }
+  }
+
+  /**
+   * An entry decided on this bar: sized on an estimate (the decision close, or the order's own limit or stop price),
+   * checked by the risk layer when it may rest (limit and stop entries), rounded to the lot step and submitted as a
+   * bracket. The exact size, and the risk check of a market entry, come at the fill (see
+   * {@link EngineCore.prepareEntry}). Refusals here are rejections (with an order record); the state stays.
+   */
+  private submitEntry(runner: SymbolRunner, bar: Bar, action: Action, side: Side, reference: number): void {
+    const t = bar.timestamp
+    const label = action.action
+    const book = runner.book
+    const spec = book.instrument
+    const type = action.order_type ?? "market"
+    const marketLike = isMarketLike(type)
+    const requested = action.quantity!
+    const equity = this.portfolio.equity()
+    // A placeholder when there is no equity: the fill-time sizing refuses it with the reason.
+    let quantity = requested < 1 && equity > 0 ? (requested * equity) / reference : requested
+    const trail = trailFrom(side, action.trailing_stop, action.trailing_stop_pct, reference)
+    const given = action.stop_loss === undefined ? undefined : this.roundLevel(book, action.stop_loss)
+    const stopLoss = trail === undefined ? given : this.roundLevel(book, tighter(side, given, trail))
+    const takeProfit = action.take_profit === undefined ? undefined : this.roundLevel(book, action.take_profit)
+    let note: string | undefined
+    const risk = this.risk
+    // A market entry fills on the next bar (or this close), where the risk rules check it at its fill price; a
+    // limit or stop entry may rest for a while, so it is checked now too, and never rests refused.
+    if (risk !== undefined && type !== "market") {
+      const d = risk.checkEntry({
+        symbol: runner.symbol,
+        side,
+        timestamp: t,
+        price: reference,
+        quantity,
+        stopLoss,
+        equity,
+        openPositions: this.portfolio.openPositions(),
+        openNotional: this.portfolio.grossNotional(),
+        positionQuantity: 0
+      })
+      if (!d.ok) return this.refuseSubmission(runner, action, t, d.reason)
+      quantity = d.quantity
+      note = d.note
+    }
+    if (spec !== undefined) {
+      const rounded = roundQuantity(spec, quantity, marketLike)
+      if (!(rounded > 0)) {
+        return this.refuseSubmission(runner, action, t, `quantity ${formatDecimal(quantity)} rounds down to 0 at the lot step ${formatDecimal(spec.stepSize)} (LOT_SIZE)`)
+      }
+      quantity = rounded
+    }
+    const placed = book.submitBracket({
+      entry: {
+        symbol: runner.symbol,
+        side: side === "long" ? "buy" : "sell",
+        type,
+        quantity,
+        limitPrice: action.limit_price,
+        stopPrice: action.stop_price,
+        timeInForce: action.time_in_force,
+        tag: action.reason
+      },
+      stopLoss: stopLoss === undefined ? undefined : { stopPrice: stopLoss },
+      takeProfit: takeProfit === undefined ? undefined : { limitPrice: takeProfit }
+    }, this.orderTime(runner, t), bar.close)
+    if (!placed.ok) return this.refuseSubmission(runner, action, t, placed.reason)
+    runner.entry = {
+      id: placed.entry.id,
+      side,
+      action,
+      decidedAt: t,
+      record: this.newOrder(runner, label, t, requested, placed.entry),
+      requested,
+      stopLoss,
+      takeProfit,
+      slId: placed.stopLoss?.id,
+      tpId: placed.takeProfit?.id,
+      sizingNote: note,
+      ended: undefined
+    }
+  }
+
+  /** An entry refused before it reached the book: a rejected order record and a rejection. */
+  private refuseSubmission(runner: SymbolRunner, action: Action, t: number, reason: string): void {
+    const record = this.newOrder(runner, action.action, t, action.quantity)
+    record.orderType = action.order_type ?? "market"
+    record.limitPrice = action.limit_price
+    record.stopPrice = action.stop_price
+    record.timeInForce = action.time_in_force ?? "GTC"
+    this.finishRecord(record, "rejected", reason)
+    this.reject(runner, t, action.action, reason)
+  }
+
+  /** `amend_order`: a new limit price, stop price or quantity for the working entry (its legs must still fit). */
+  private amendEntry(runner: SymbolRunner, bar: Bar, action: Action): void {
+    const t = bar.timestamp
+    const entry = runner.entry
+    const book = runner.book
+    const o = entry === undefined ? undefined : book.order(entry.id)
+    if (entry === undefined || o === undefined) {
+      this.reject(runner, t, action.action, "no entry order is working")
+      return
+    }
+    const limitPrice = action.limit_price
+    const stopPrice = action.stop_price
+    const reference = o.type === "limit" || o.type === "stop_limit" ? limitPrice ?? o.limitPrice! : o.type === "stop" ? stopPrice ?? o.stopPrice! : bar.close
+    const a = entry.action
+    const trailing = a.trailing_stop !== undefined || a.trailing_stop_pct !== undefined
+    if (o.filledQuantity === 0) {
+      // A trailing stop is set from the fill price when the entry fills: only a given stop must fit the new price.
+      const problem = this.checkLevels(entry.side, reference, trailing ? a.stop_loss : entry.stopLoss, entry.takeProfit)
+      if (problem !== undefined) {
+        this.reject(runner, t, action.action, problem)
+        return
+      }
+    }
+    const requested = action.quantity
+    let quantity: number | undefined
+    if (requested !== undefined) {
+      const equity = this.portfolio.equity()
+      quantity = requested < 1 && equity > 0 ? (requested * equity) / reference : requested
+      if (book.instrument !== undefined) quantity = roundQuantity(book.instrument, quantity, isMarketLike(o.type))
+    }
+    const r = book.amend(entry.id, { limitPrice, stopPrice, quantity })
+    if (!r.ok) {
+      this.reject(runner, t, action.action, r.reason)
+      return
+    }
+    if (requested !== undefined) {
+      entry.requested = requested
+      entry.record.requestedQuantity = requested
+    }
+    if (limitPrice !== undefined) entry.record.limitPrice = limitPrice
+    if (stopPrice !== undefined) entry.record.stopPrice = stopPrice
+    // Amended down to what already filled: the order is complete.
+    if (book.order(entry.id) === undefined) this.finishEntryRecord(runner, entry, "filled", undefined)
+  }
+
+  /**
+   * An exit as a reduce-only market order for `quantity` units (the whole position when absent or not below it).
+   * A whole exit cancels the protective orders (it replaces them); a partial one keeps them for the rest. A working
+   * entry's unfilled rest is cancelled.
+   */
+  private submitExit(
+    runner: SymbolRunner,
+    t: number,
+    at: number,
+    quantity: number | undefined,
+    requested: number | undefined,
+    reason: string,
+    exitReason: ExitReason,
+    referencePrice: number
+  ): void {
+    const p = runner.position!
+    const book = runner.book
+    const entry = runner.entry
+    if (entry !== undefined) this.endEntry(runner, entry, t, "cancelled", `exit decided: ${reason}`, false)
+    const partial = quantity !== undefined && quantity < p.quantity
+    let q = partial ? quantity : p.quantity
+    if (partial && book.instrument !== undefined) q = roundQuantity(book.instrument, q, true)
+    const placed = q > 0
+      ? book.submit({ symbol: runner.symbol, side: p.side === "long" ? "sell" : "buy", type: "market", quantity: q, reduceOnly: true, tag: reason }, at, referencePrice)
+      : { ok: false as const, reason: `quantity ${formatDecimal(quantity ?? 0)} rounds down to 0 at the lot step` }
+    const record = this.newOrder(runner, "exit", t, requested, placed.ok ? placed.order : undefined)
+    if (!placed.ok) {
+      this.finishRecord(record, "rejected", placed.reason)
+      this.reject(runner, t, "exit", placed.reason)
+      return
+    }
+    runner.exit = { id: placed.order.id, reason, exitReason, decidedAt: t, record, ended: undefined }
+    if (!partial) {
+      if (p.slId !== undefined) book.cancel(p.slId, `replaced by exit ${record.id}`)
+      if (p.tpId !== undefined) book.cancel(p.tpId, `replaced by exit ${record.id}`)
+      p.slId = undefined
+      p.tpId = undefined
     }
   }
 
@@ -717,27 +1584,52 @@ export class EngineCore {
   }
 
   /**
-   * Ends the run: records the last equity point, closes open positions at their last close when `closeAtEnd`
-   * (exit reason `end_of_data`), lists orders that never got a bar to fill on, and computes the metrics.
+   * Ends the run: orders still working are listed as unfilled (`unfilled: the data ended …` in `rejections`), open
+   * positions are closed at their last close when `closeAtEnd` (exit reason `end_of_data`, with the taker commission
+   * and the market-order slippage), the last equity point is recorded and the metrics computed.
    */
   finish(quality: DataQualityReport): BacktestResult {
     for (const runner of this.order) {
-      if (runner.pending !== undefined) {
-        const label = runner.pending.kind === "entry" ? runner.pending.action.action : "exit"
-        runner.pending.record.note = "the data ended before the next bar"
-        this.reject(runner, runner.pending.decidedAt, label, "unfilled: the data ended before the next bar")
-        runner.pending = undefined
+      const last = runner.lastTimestamp
+      const entry = runner.entry
+      if (entry !== undefined) {
+        const note = endedNote(entry.decidedAt, last)
+        const filled = (entry.record.filledQuantity ?? 0) > 0
+        this.finishEntryRecord(runner, entry, "unfilled", filled ? join(entry.sizingNote, `the rest was unfilled: ${note}`) : note)
+        if (!filled) this.reject(runner, entry.decidedAt, entry.action.action, `unfilled: ${note}`)
       }
-      if (this.closeAtEnd && runner.position !== undefined) {
-        this.closePosition(runner, runner.lastPrice, runner.lastTimestamp, "end_of_data", `closed at the last close ${runner.lastPrice}`)
+      const exit = runner.exit
+      if (exit !== undefined) {
+        const note = endedNote(exit.decidedAt, last)
+        const filled = (exit.record.filledQuantity ?? 0) > 0
+        this.finishRecord(exit.record, "unfilled", filled ? `the rest was unfilled: ${note}` : note)
+        if (!filled) this.reject(runner, exit.decidedAt, "exit", `unfilled: ${note}`)
+        runner.exit = undefined
       }
+      const p = runner.position
+      if (this.closeAtEnd && p !== undefined) {
+        const side = p.side === "long" ? "sell" : "buy"
+        const price = runner.lastBar === undefined ? runner.lastPrice : effectivePrice(runner.book.costs, side, runner.lastPrice, true, runner.lastBar)
+        const fee = commissionFor(runner.book.costs.commission, p.quantity, price, "taker")
+        this.closePosition(runner, price, fee, runner.lastTimestamp, "end_of_data", `closed at the last close ${runner.lastPrice}`, undefined)
+      }
+      runner.book.cancelAll("the data ended")
     }
     if (this.currentTimestamp !== undefined) this.recordEquity(this.currentTimestamp)
     if (this.transitions.length > this.maxTransitions) this.dropOldTransitions()
     const equity = { timestamps: this.equityTimes, equity: this.equityValues }
+    const bySymbol = [...this.order].sort((a, b) => (a.symbol < b.symbol ? -1 : a.symbol > b.symbol ? 1 : 0))
+    const portfolio = this.portfolio
+    const account: AccountSummary = {
+      cash: portfolio.cash,
+      realizedPnl: portfolio.realizedPnl(),
+      unrealizedPnl: portfolio.unrealizedPnl(),
+      fees: portfolio.totalFees(),
+      symbols: portfolio.accounts()
+    }
     return {
       strategy: this.definition.name,
-      symbols: this.order.map((r) => r.symbol).sort(),
+      symbols: bySymbol.map((r) => r.symbol),
       metrics: computeMetrics({
         initialCash: this.settings.initialCash,
         equity,
@@ -751,12 +1643,13 @@ export class EngineCore {
       transitions: this.transitions,
       transitionsDropped: this.transitionsDropped,
       reloads: this.reloads,
-      prices: [...this.order]
-        .sort((a, b) => (a.symbol < b.symbol ? -1 : a.symbol > b.symbol ? 1 : 0))
-        .flatMap((r) => (r.prices === undefined ? [] : [{ symbol: r.symbol, ...r.prices }])),
+      prices: bySymbol.flatMap((r) => (r.prices === undefined ? [] : [{ symbol: r.symbol, ...r.prices }])),
       rejections: this.rejections,
       failures: this.failures,
-      quality
+      quality,
+      symbolEquity: bySymbol.map((r) => ({ symbol: r.symbol, pnl: this.pnlCurve(r, equity.timestamps) })),
+      account,
+      riskEvents: this.riskEvents
     }
   }
 
@@ -807,52 +1700,57 @@ export class EngineCore {
 
   /** The run's state between two bars (see {@link EngineSnapshot}). Call it between chunks, never inside one. */
   snapshot(): EngineSnapshot {
-    const orderId = (record: MutableOrder): number => record.id
+    const copyRecord = (r: MutableRecord): MutableRecord => ({ ...r, fills: [...r.fills] })
     return {
       version: 1,
       strategy: this.definition.name,
       barCount: this.barCount,
       currentTimestamp: this.currentTimestamp,
       portfolio: this.portfolio.snapshot(),
-      runners: this.order.map((r): RunnerSnapshot => ({
-        symbol: r.symbol,
-        hasStrategy: r.strategy !== undefined,
-        state: r.state,
-        position: r.position === undefined ? undefined : { ...r.position },
-        pending: r.pending === undefined
-          ? undefined
-          : r.pending.kind === "entry"
-          ? { kind: "entry", side: r.pending.side, action: r.pending.action, decidedAt: r.pending.decidedAt, orderId: orderId(r.pending.record) }
-          : { kind: "exit", reason: r.pending.reason, decidedAt: r.pending.decidedAt, orderId: orderId(r.pending.record), quantity: r.pending.quantity },
-        halted: r.halted,
-        lastPrice: r.lastPrice,
-        lastTimestamp: r.lastTimestamp,
-        bars: r.bars,
-        closeWatchBar: r.closeWatchBar,
-        closeWatchTime: r.closeWatchTime,
-        context: r.strategy?.snapshotContext(),
-        indicators: r.indicators.snapshot(),
-        prices: r.prices === undefined
-          ? undefined
-          : { timestamps: [...r.prices.timestamps], open: [...r.prices.open], high: [...r.prices.high], low: [...r.prices.low], close: [...r.prices.close] }
-      })),
+      nextOrderId: this.ids.next,
+      risk: this.risk?.snapshot(),
+      riskEvents: [...this.riskEvents],
+      runners: this.order.map((r): RunnerSnapshot => {
+        return {
+          symbol: r.symbol,
+          hasStrategy: r.strategy !== undefined,
+          state: r.state,
+          position: r.position === undefined ? undefined : { ...r.position },
+          entry: r.entry === undefined ? undefined : saveWorking(r.entry),
+          exit: r.exit === undefined ? undefined : saveWorking(r.exit),
+          book: r.book.snapshot(),
+          halted: r.halted,
+          lastPrice: r.lastPrice,
+          lastTimestamp: r.lastTimestamp,
+          lastBar: r.lastBar,
+          bars: r.bars,
+          barMs: r.barMs,
+          closeWatchBar: r.closeWatchBar,
+          closeWatchTime: r.closeWatchTime,
+          context: r.strategy?.snapshotContext(),
+          indicators: r.indicators.snapshot(),
+          pnl: r.pnl?.slice(),
+          accountChanges: [...r.accountChanges],
+          prices: r.prices === undefined ? undefined : copyPrices(r.prices)
+        }
+      }),
       trades: this.trades.map((t) => ({ ...t })),
-      orders: this.orders.map((o) => ({ ...o })),
+      orders: this.orders.map(copyRecord),
       transitions: [...this.transitions],
       transitionsDropped: this.transitionsDropped,
       reloads: [...this.reloads],
       rejections: [...this.rejections],
       failures: [...this.failures],
-      equityTimes: [...this.equityTimes],
-      equityValues: [...this.equityValues],
+      equityTimes: this.equityTimes.slice(),
+      equityValues: this.equityValues.slice(),
       exposedObservations: this.exposedObservations
     }
   }
 
   /**
    * A core that continues a snapshotted run: same strategy (by definition, instantiated anew per symbol, its context
-   * merged back and its position published), same settings. Feeding it the bars after the snapshot gives the result
-   * the uninterrupted run would have given.
+   * merged back and its position published), same settings and venue. Feeding it the bars after the snapshot gives
+   * the result the uninterrupted run would have given.
    */
   static restore(
     definition: StrategyDefinition,
@@ -866,20 +1764,24 @@ export class EngineCore {
     core.barCount = snapshot.barCount
     core.currentTimestamp = snapshot.currentTimestamp
     core.portfolio = Portfolio.restore(settings.initialCash, snapshot.portfolio)
-    core.trades.push(...snapshot.trades.map((t) => ({ ...t })))
-    core.orders.push(...snapshot.orders.map((o) => ({ ...o })))
-    core.transitions.push(...snapshot.transitions)
+    core.ids.next = snapshot.nextOrderId
+    if (snapshot.risk !== undefined) core.risk = RiskManager.restore(settings.risk ?? {}, snapshot.risk)
+    // Loops, not `push(...xs)`: a long run's lists exceed the argument limit of a call.
+    for (const e of snapshot.riskEvents) core.riskEvents.push(e)
+    for (const t of snapshot.trades) core.trades.push({ ...t })
+    for (const o of snapshot.orders) core.orders.push({ ...o, fills: [...(o.fills ?? [])], fees: o.fees ?? 0 } as MutableRecord)
+    for (const t of snapshot.transitions) core.transitions.push(t)
     core.transitionsDropped = snapshot.transitionsDropped
-    core.reloads.push(...snapshot.reloads)
-    core.rejections.push(...snapshot.rejections)
-    core.failures.push(...snapshot.failures)
-    core.equityTimes.push(...snapshot.equityTimes)
-    core.equityValues.push(...snapshot.equityValues)
+    for (const r of snapshot.reloads) core.reloads.push(r)
+    for (const r of snapshot.rejections) core.rejections.push(r)
+    for (const f of snapshot.failures) core.failures.push(f)
+    for (const t of snapshot.equityTimes) core.equityTimes.push(t)
+    for (const v of snapshot.equityValues) core.equityValues.push(v)
     core.exposedObservations = snapshot.exposedObservations
     const byId = new Map(core.orders.map((o) => [o.id, o]))
-    const record = (id: number): MutableOrder => {
+    const record = (id: number): MutableRecord => {
       const o = byId.get(id)
-      if (o === undefined) throw new Error(`engine snapshot: pending order ${id} is not in the order list`)
+      if (o === undefined) throw new Error(`engine snapshot: working order ${id} is not in the order list`)
       return o
     }
     for (const saved of snapshot.runners) {
@@ -890,27 +1792,30 @@ export class EngineCore {
       }
       const indicators = new SymbolIndicators(core.windowSize, core.historySize, indicatorBackend)
       indicators.restore(saved.indicators)
-      const p = saved.pending
+      const fresh = core.newBook(saved.symbol)
       const runner: SymbolRunner = {
         symbol: saved.symbol,
         strategy,
         indicators,
         state: saved.state,
         position: saved.position === undefined ? undefined : { ...saved.position },
-        pending: p === undefined
-          ? undefined
-          : p.kind === "entry"
-          ? { kind: "entry", side: p.side, action: p.action, decidedAt: p.decidedAt, record: record(p.orderId) }
-          : { kind: "exit", reason: p.reason, decidedAt: p.decidedAt, record: record(p.orderId), quantity: p.quantity },
+        entry: saved.entry === undefined ? undefined : loadWorking(saved.entry, record),
+        exit: saved.exit === undefined ? undefined : loadWorking(saved.exit, record),
+        book: OrderBook.restore(saved.book, core.bookOptions(fresh.instrument, fresh.costs)),
         halted: saved.halted,
         lastPrice: saved.lastPrice,
         lastTimestamp: saved.lastTimestamp,
+        lastBar: saved.lastBar,
         bars: saved.bars,
+        barMs: saved.barMs,
         closeWatchBar: saved.closeWatchBar,
         closeWatchTime: saved.closeWatchTime,
+        slot: core.portfolio.slot(saved.symbol),
+        pnl: core.recordPrices ? undefined : (saved.pnl ?? []).slice(),
+        accountChanges: [...(saved.accountChanges ?? [])],
         prices: saved.prices === undefined || !core.recordPrices
-          ? (core.recordPrices ? { timestamps: [], open: [], high: [], low: [], close: [] } : undefined)
-          : { timestamps: [...saved.prices.timestamps], open: [...saved.prices.open], high: [...saved.prices.high], low: [...saved.prices.low], close: [...saved.prices.close] }
+          ? (core.recordPrices ? newPrices() : undefined)
+          : copyPrices(saved.prices)
       }
       core.runners.set(runner.symbol, runner)
       core.order.push(runner)

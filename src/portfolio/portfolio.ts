@@ -1,10 +1,16 @@
 /**
- * The account: cash, one holding per symbol, marks, equity. Pure bookkeeping, synchronous, no Effects: the engine
- * calls it from the hot loop. Several symbols share one account's cash.
+ * The account: cash, one holding per symbol, marks, equity, realised and unrealised profit and loss, fees. Pure
+ * bookkeeping, synchronous, no Effects: the engine calls it from the hot loop. Several symbols share one account's
+ * cash.
  *
  * Conventions: a long pays `quantity × price + fee` from cash and receives `quantity × price − fee` on exit; a short
  * receives `quantity × price − fee` on entry and pays `quantity × price + fee` on exit. Equity is cash plus every
- * holding marked at its symbol's last price (negative for shorts).
+ * holding marked at its symbol's last price (negative for shorts). Adding to a holding (a later partial fill of the
+ * entry) moves its entry price to the quantity-weighted average and adds the fee to its entry fee.
+ *
+ * Per symbol: `realized` is the net result (after both fees) of everything closed so far; the unrealised result of
+ * the open holding is `±quantity × (mark − entry price)`; the symbol's P&L is `realized + unrealized − entry fee of
+ * the open holding`, so the account's equity is always `initial cash + Σ symbol P&L`.
  *
  * @module
  */
@@ -35,8 +41,37 @@ export type Sizing =
   | { readonly ok: false; readonly reason: string }
 
 interface Book {
+  readonly symbol: string
   holding: Holding | undefined
   mark: number
+  /** Net result (after fees) of everything closed so far. */
+  realized: number
+  /** Every commission paid for the symbol. */
+  fees: number
+}
+
+/**
+ * A symbol's money state: its P&L at a mark `m` is `realized + position × (m − entryPrice) − entryFee` (`realized`
+ * alone when flat), exactly as {@link Portfolio.symbolPnlAt} computes it.
+ */
+export interface SymbolState {
+  readonly realized: number
+  /** Signed units held: long > 0, short < 0, 0 when flat. */
+  readonly position: number
+  readonly entryPrice: number
+  readonly entryFee: number
+}
+
+/** One symbol's share of the account (see the module comment). */
+export interface SymbolAccount {
+  readonly symbol: string
+  /** Signed units held: long > 0, short < 0. */
+  readonly position: number
+  /** Average entry price of the open holding (0 when flat). */
+  readonly averagePrice: number
+  readonly realizedPnl: number
+  readonly unrealizedPnl: number
+  readonly fees: number
 }
 
 /** One account shared by every symbol of a run. */
@@ -57,16 +92,113 @@ export class Portfolio {
   private book(symbol: string): Book {
     let b = this.books.get(symbol)
     if (b === undefined) {
-      b = { holding: undefined, mark: NaN }
+      b = { symbol, holding: undefined, mark: NaN, realized: 0, fees: 0 }
       this.books.set(symbol, b)
       this.bookList.push(b)
     }
     return b
   }
 
+  /** The symbol's slot: a stable index for {@link Portfolio.symbolPnlAt} (the symbol is added when new). */
+  slot(symbol: string): number {
+    this.book(symbol)
+    return this.bookList.findIndex((b) => b.symbol === symbol)
+  }
+
+  /** The P&L of the symbol in `slot` (see the module comment): realised + unrealised − the open holding's entry fee. */
+  symbolPnlAt(slot: number): number {
+    const b = this.bookList[slot]!
+    const h = b.holding
+    return h === undefined ? b.realized : b.realized + (h.side === "long" ? h.quantity : -h.quantity) * (b.mark - h.entryPrice) - h.entryFee
+  }
+
+  /** The money state of the symbol in `slot`, for {@link Portfolio.symbolPnlAt}-style curves computed later. */
+  stateAt(slot: number): SymbolState {
+    const b = this.bookList[slot]!
+    const h = b.holding
+    return h === undefined
+      ? { realized: b.realized, position: 0, entryPrice: 0, entryFee: 0 }
+      : { realized: b.realized, position: h.side === "long" ? h.quantity : -h.quantity, entryPrice: h.entryPrice, entryFee: h.entryFee }
+  }
+
+  /** Number of symbols holding a position. */
+  openPositions(): number {
+    let n = 0
+    const list = this.bookList
+    for (let i = 0; i < list.length; i++) if (list[i]!.holding !== undefined) n++
+    return n
+  }
+
+  /** Gross notional of the open holdings at their marks (`Σ quantity × mark`). */
+  grossNotional(): number {
+    let sum = 0
+    const list = this.bookList
+    for (let i = 0; i < list.length; i++) {
+      const b = list[i]!
+      if (b.holding !== undefined) sum += b.holding.quantity * Math.abs(b.mark)
+    }
+    return sum
+  }
+
+  /**
+   * Units of `symbol` the account can still add on `side` at `price` paying `rate` of notional (plus `minimumFee`):
+   * a long is paid from cash; a short's notional (what is held plus the addition) is limited to 1× equity.
+   */
+  affordable(symbol: string, side: Side, price: number, rate: number, minimumFee = 0): number {
+    const unit = price * (1 + rate)
+    if (side === "long") return Math.max(0, (this.cashBalance - minimumFee) / unit)
+    const held = this.books.get(symbol)?.holding
+    const heldQuantity = held !== undefined && held.side === "short" ? held.quantity : 0
+    return Math.max(0, (this.equity() - minimumFee) / unit - heldQuantity)
+  }
+
+  /** Realised result of everything closed so far, after fees. */
+  realizedPnl(): number {
+    let sum = 0
+    for (const b of this.bookList) sum += b.realized
+    return sum
+  }
+
+  /** Unrealised result of the open holdings at their marks (before the entry fees already paid). */
+  unrealizedPnl(): number {
+    let sum = 0
+    for (const b of this.bookList) {
+      const h = b.holding
+      if (h !== undefined) sum += (h.side === "long" ? h.quantity : -h.quantity) * (b.mark - h.entryPrice)
+    }
+    return sum
+  }
+
+  /** Every commission paid so far. */
+  totalFees(): number {
+    let sum = 0
+    for (const b of this.bookList) sum += b.fees
+    return sum
+  }
+
+  /** Each symbol's share of the account, in the order the symbols appeared. */
+  accounts(): Array<SymbolAccount> {
+    return this.bookList.map((b) => {
+      const h = b.holding
+      return {
+        symbol: b.symbol,
+        position: h === undefined ? 0 : h.side === "long" ? h.quantity : -h.quantity,
+        averagePrice: h === undefined ? 0 : h.entryPrice,
+        realizedPnl: b.realized,
+        unrealizedPnl: h === undefined ? 0 : (h.side === "long" ? h.quantity : -h.quantity) * (b.mark - h.entryPrice),
+        fees: b.fees
+      }
+    })
+  }
+
   /** Sets the price a symbol's holding is valued at (its last traded price). */
   mark(symbol: string, price: number): void {
     this.book(symbol).mark = price
+  }
+
+  /** {@link Portfolio.mark} by slot (see {@link Portfolio.slot}): no lookup, for the hot loop. */
+  markSlot(slot: number, price: number): void {
+    this.bookList[slot]!.mark = price
   }
 
   /** The symbol's holding, if any. */
@@ -98,13 +230,13 @@ export class Portfolio {
    * cash; shorts are limited to 1× equity notional (no margin model yet). A fraction that does not fit is reduced to
    * what fits after commission; a unit quantity that does not fit is refused with the amounts.
    */
-  sizeEntry(side: Side, requested: number, price: number, commissionRate: number): Sizing {
+  sizeEntry(side: Side, requested: number, price: number, commissionRate: number, minimumFee = 0): Sizing {
     const equity = this.equity()
     if (!(equity > 0)) return { ok: false, reason: `no equity left (${equity})` }
     const isFraction = requested < 1
     const wanted = isFraction ? (requested * equity) / price : requested
     const budget = side === "long" ? this.cashBalance : equity
-    const affordable = budget / (price * (1 + commissionRate))
+    const affordable = (minimumFee > 0 ? budget - minimumFee : budget) / (price * (1 + commissionRate))
     if (wanted > affordable && !isFraction) {
       const needed = wanted * price * (1 + commissionRate)
       return { ok: false, reason: `insufficient ${side === "long" ? "cash" : "equity"}: needs ${needed.toFixed(2)}, has ${budget.toFixed(2)}` }
@@ -121,6 +253,22 @@ export class Portfolio {
     this.cashBalance += side === "long" ? -(quantity * price) - fee : quantity * price - fee
     b.holding = { side, quantity, entryPrice: price, entryFee: fee }
     b.mark = price
+    b.fees += fee
+  }
+
+  /**
+   * Adds `quantity` at `price` to the symbol's holding (same side), paying `fee`: the entry price becomes the
+   * quantity-weighted average, the fee is added to the entry fee.
+   */
+  add(symbol: string, quantity: number, price: number, fee: number): void {
+    const b = this.book(symbol)
+    const h = b.holding
+    if (h === undefined) throw new Error(`portfolio: ${symbol} has no holding to add to`)
+    this.cashBalance += h.side === "long" ? -(quantity * price) - fee : quantity * price - fee
+    const total = h.quantity + quantity
+    b.holding = { side: h.side, quantity: total, entryPrice: (h.entryPrice * h.quantity + price * quantity) / total, entryFee: h.entryFee + fee }
+    b.mark = price
+    b.fees += fee
   }
 
   /** Closes the symbol's holding at `price`, paying `fee`, and returns the realized result. */
@@ -132,7 +280,25 @@ export class Portfolio {
     b.holding = undefined
     b.mark = price
     const gross = (h.side === "long" ? 1 : -1) * (price - h.entryPrice) * h.quantity
-    return { holding: h, exitPrice: price, exitFee: fee, gross, pnl: gross - h.entryFee - fee }
+    const pnl = gross - h.entryFee - fee
+    b.realized += pnl
+    b.fees += fee
+    return { holding: h, exitPrice: price, exitFee: fee, gross, pnl }
+  }
+
+  /**
+   * Replaces the holding's quantity by `quantity`, which must be within float noise of it: for callers that keep
+   * quantities on an exchange's lot grid (a sum of lot multiples drifts off the grid by a few ulps). Cash, entry
+   * price and fees stay.
+   */
+  snapQuantity(symbol: string, quantity: number): void {
+    const b = this.book(symbol)
+    const h = b.holding
+    if (h === undefined) throw new Error(`portfolio: ${symbol} has no holding`)
+    if (!(Math.abs(quantity - h.quantity) <= h.quantity * 1e-9)) {
+      throw new Error(`portfolio: ${symbol}: ${quantity} is not within float noise of the holding ${h.quantity}`)
+    }
+    b.holding = { ...h, quantity }
   }
 
   /**
@@ -153,14 +319,17 @@ export class Portfolio {
     b.mark = price
     const closed: Holding = { side: h.side, quantity, entryPrice: h.entryPrice, entryFee: closedFee }
     const gross = (h.side === "long" ? 1 : -1) * (price - h.entryPrice) * quantity
-    return { holding: closed, exitPrice: price, exitFee: fee, gross, pnl: gross - closedFee - fee }
+    const pnl = gross - closedFee - fee
+    b.realized += pnl
+    b.fees += fee
+    return { holding: closed, exitPrice: price, exitFee: fee, gross, pnl }
   }
 
   /** The account as plain data (for engine snapshots). */
   snapshot(): PortfolioSnapshot {
     return {
       cash: this.cashBalance,
-      books: [...this.books].map(([symbol, b]) => ({ symbol, holding: b.holding, mark: b.mark }))
+      books: this.bookList.map((b) => ({ symbol: b.symbol, holding: b.holding, mark: b.mark, realized: b.realized, fees: b.fees }))
     }
   }
 
@@ -172,6 +341,8 @@ export class Portfolio {
       const b = p.book(entry.symbol)
       b.holding = entry.holding
       b.mark = entry.mark
+      b.realized = entry.realized ?? 0
+      b.fees = entry.fees ?? 0
     }
     return p
   }
@@ -180,5 +351,12 @@ export class Portfolio {
 /** What {@link Portfolio.snapshot} gives. `mark` may be `NaN` (never marked), so encode it accordingly. */
 export interface PortfolioSnapshot {
   readonly cash: number
-  readonly books: ReadonlyArray<{ readonly symbol: string; readonly holding: Holding | undefined; readonly mark: number }>
+  readonly books: ReadonlyArray<{
+    readonly symbol: string
+    readonly holding: Holding | undefined
+    readonly mark: number
+    /** Absent in snapshots taken before realised P&L was tracked (read as 0). */
+    readonly realized?: number | undefined
+    readonly fees?: number | undefined
+  }>
 }

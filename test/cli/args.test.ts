@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest"
-import { parseArgs, parseCommission, UsageError } from "../../src/cli/args.ts"
+import { parseArgs, parseCommission, parseFraction, parseSlippage, UsageError } from "../../src/cli/args.ts"
 
 const usage = (argv: ReadonlyArray<string>): string => {
   try {
@@ -96,5 +96,49 @@ describe("CLI arguments", () => {
     expect(usage(["backtest", "--data", "a.csv", "--simulate", "X", "--strategy", "s.lua"])).toBe("--data and --simulate cannot be combined")
     expect(usage(["backtest", "--simulate", "X", "--bars", "1.5", "--strategy", "s.lua"])).toBe('--bars: expected a positive integer, got "1.5"')
     expect(usage(["backtest", "--data", "a.csv", "--strategy"])).toBe("--strategy needs a value")
+  })
+
+  it("execution flags: fill model, intrabar rule, slippage, spread, commission schedule, volume cap, exchange info", () => {
+    const base = ["backtest", "--data", "a.csv", "--strategy", "s.lua"]
+    expect(parseArgs(base)).toMatchObject({ execution: undefined, risk: undefined, exchangeInfo: undefined })
+    expect(parseArgs([
+      ...base, "--fill", "same-close", "--intrabar", "path", "--slippage", "5bps", "--spread", "--commission", "0.1%",
+      "--maker-commission", "0.08%", "--min-commission", "0.05", "--max-participation", "10%", "--exchange-info", "info.json"
+    ])).toMatchObject({
+      commission: 0.001,
+      exchangeInfo: "info.json",
+      execution: {
+        marketFill: "same_bar_close",
+        intrabar: "path",
+        slippage: { kind: "bps", bps: 5 },
+        spread: true,
+        commission: { takerRate: 0.001, makerRate: 0.0008, minimum: 0.05 },
+        maxParticipation: 0.1
+      }
+    })
+    expect(parseArgs([...base, "--slippage", "2ticks", "--tick-size", "0.01"])).toMatchObject({ execution: { slippage: { kind: "ticks", ticks: 2, tickSize: 0.01 } } })
+    expect(parseArgs([...base, "--slippage", "2ticks", "--exchange-info", "i.json"])).toMatchObject({ execution: { slippage: { kind: "ticks", ticks: 2 } } })
+    expect(usage([...base, "--slippage", "2ticks"])).toBe("--slippage in ticks needs --tick-size, or --exchange-info for each symbol's tick size")
+    expect(usage([...base, "--slippage", "5"])).toBe('--slippage: expected basis points (5bps) or ticks (2ticks), got "5"')
+    expect(usage([...base, "--tick-size", "0.01"])).toBe("--tick-size only applies to --slippage in ticks")
+    expect(usage([...base, "--fill", "close"])).toBe('--fill: expected next-open or same-close, got "close"')
+    expect(usage([...base, "--intrabar", "optimistic"])).toBe('--intrabar: expected conservative or path, got "optimistic"')
+    expect(usage([...base, "--max-participation", "2"])).toBe('--max-participation: expected at most 1, got "2"')
+    expect(usage([...base, "--maker-commission", "0.5"])).toBe("--maker-commission: 0.5 is 50% per fill; write a fraction (0.001) or a percentage (0.1%)")
+  })
+
+  it("risk flags", () => {
+    const base = ["backtest", "--data", "a.csv", "--strategy", "s.lua"]
+    expect(parseArgs([
+      ...base, "--risk-per-trade", "1%", "--max-drawdown", "0.2", "--flatten-on-kill", "--daily-loss-limit", "5%",
+      "--max-open-positions", "2", "--max-exposure", "1.5"
+    ])).toMatchObject({
+      risk: { riskPerTrade: 0.01, maxDrawdown: 0.2, flattenOnKill: true, dailyLossLimit: 0.05, maxOpenPositions: 2, maxGrossExposure: 1.5 }
+    })
+    expect(usage([...base, "--flatten-on-kill"])).toBe("--flatten-on-kill needs --max-drawdown")
+    expect(usage([...base, "--risk-per-trade", "0"])).toBe('--risk-per-trade: expected a fraction such as 0.01 or a percentage such as 1%, got "0"')
+    expect(usage([...base, "--max-open-positions", "1.5"])).toBe('--max-open-positions: expected a positive integer, got "1.5"')
+    expect(parseFraction("--x", "2.5%")).toBeCloseTo(0.025, 15)
+    expect(parseSlippage("1.5 ticks")).toEqual({ kind: "ticks", ticks: 1.5 })
   })
 })

@@ -1,5 +1,5 @@
 /**
- * The examples of docs/orders.md and docs/risk.md run and print what the docs say they print.
+ * The examples of docs/orders.md, docs/risk.md and docs/execution.md run and print what the docs say they print.
  */
 import { spawnSync } from "node:child_process"
 import * as fs from "node:fs"
@@ -29,7 +29,7 @@ const runSnippet = (code: string): string => {
 }
 
 describe("documentation examples", () => {
-  it.each(["orders.md", "risk.md"])("docs/%s: the example prints the documented output", (doc) => {
+  it.each(["orders.md", "risk.md", "execution.md"])("docs/%s: the example prints the documented output", (doc) => {
     const { code, output } = example(doc)
     expect(runSnippet(code)).toBe(output)
   })

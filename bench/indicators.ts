@@ -727,6 +727,8 @@ const measureGroup = (group: ReadonlyArray<Case>, roundsEach: number, into: Map<
   for (const c of group) if (!into.has(c.id)) into.set(c.id, [])
   const alternate = group.filter((c) => c.interleaved)
   for (const c of alternate) warmUp(c)
+  // one untimed round in the same alternation first: the first run after the others' warm-up is often slower
+  for (const c of alternate) timeOnce(c.run)
   for (let r = 0; r < roundsEach; r++) for (const c of alternate) into.get(c.id)!.push(timeOnce(c.run))
   for (const c of group) {
     if (c.interleaved) continue

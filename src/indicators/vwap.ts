@@ -244,6 +244,7 @@ export class VwapRolling implements BarIndicator {
   update(high: number, low: number, close: number, volume: number): number {
     const n = this.n + 1
     this.n = n
+    if (n <= this.period) return this.warmUp(high, low, close, volume, n)
     const nz = this.nz
     this.pSPV = this.sPV
     this.pCPV = this.cPV
@@ -260,42 +261,81 @@ export class VwapRolling implements BarIndicator {
     pvs[head] = pv
     vs[head] = volume
     this.head = next
-    const p = this.period
-    if (n > p) {
-      // the bar leaving the window is in the slot after the newest one
-      const oldV = vs[next]!
-      this.addPV(-pvs[next]!)
-      this.addPV(pv)
-      this.addV(-oldV)
-      this.addV(volume)
-      this.nz = nz - (oldV !== 0 ? 1 : 0) + (volume !== 0 ? 1 : 0)
-    } else {
-      this.addPV(pv)
-      this.addV(volume)
-      if (volume !== 0) this.nz = nz + 1
-      if (n < p) return Number.NaN
-    }
-    const out = this.nz > 0 ? (this.sPV + this.cPV) / (this.sV + this.cV) : tp
+    // the bar leaving the window is in the slot after the newest one: remove it, add the new one
+    const oldV = vs[next]!
+    this.shiftPV(-pvs[next]!, pv)
+    this.shiftV(-oldV, volume)
+    const nz1 = nz - (oldV !== 0 ? 1 : 0) + (volume !== 0 ? 1 : 0)
+    this.nz = nz1
+    const out = nz1 > 0 ? (this.sPV + this.cPV) / (this.sV + this.cV) : tp
     this.out = out
     return out
   }
 
-  /** Neumaier step adding `x` to the `pv` window sum `(sPV, cPV)`. */
-  private addPV(x: number): void {
-    const s = this.sPV
-    const t = s + x
-    if (Math.abs(s) >= Math.abs(x)) this.cPV += (s - t) + x
-    else this.cPV += (x - t) + s
+  /** `update` for the first `period` bars (`n`, the new count, is at most `period`): add only. */
+  private warmUp(high: number, low: number, close: number, volume: number, n: number): number {
+    const nz = this.nz
+    this.pSPV = this.sPV
+    this.pCPV = this.cPV
+    this.pSV = this.sV
+    this.pCV = this.cV
+    this.pNz = nz
+    const tp = ((high + low) + close) / 3
+    const pv = tp * volume
+    const head = this.head
+    this.pvs[head] = pv
+    this.vs[head] = volume
+    this.head = head + 1 === this.slots ? 0 : head + 1
+    let s = this.sPV
+    let c = this.cPV
+    let t = s + pv
+    if (Math.abs(s) >= Math.abs(pv)) c += (s - t) + pv
+    else c += (pv - t) + s
     this.sPV = t
+    this.cPV = c
+    s = this.sV
+    c = this.cV
+    t = s + volume
+    if (Math.abs(s) >= Math.abs(volume)) c += (s - t) + volume
+    else c += (volume - t) + s
+    this.sV = t
+    this.cV = c
+    const nz1 = volume !== 0 ? nz + 1 : nz
+    this.nz = nz1
+    if (n < this.period) return Number.NaN
+    const out = nz1 > 0 ? (this.sPV + this.cPV) / (this.sV + this.cV) : tp
+    this.out = out
+    return out
   }
 
-  /** Neumaier step adding `x` to the volume window sum `(sV, cV)`. */
-  private addV(x: number): void {
-    const s = this.sV
-    const t = s + x
-    if (Math.abs(s) >= Math.abs(x)) this.cV += (s - t) + x
-    else this.cV += (x - t) + s
+  /** Two Neumaier steps on the `pv` window sum `(sPV, cPV)`: add `a` (the leaving bar, negated), then `x`. */
+  private shiftPV(a: number, x: number): void {
+    let s = this.sPV
+    let c = this.cPV
+    let t = s + a
+    if (Math.abs(s) >= Math.abs(a)) c += (s - t) + a
+    else c += (a - t) + s
+    s = t
+    t = s + x
+    if (Math.abs(s) >= Math.abs(x)) c += (s - t) + x
+    else c += (x - t) + s
+    this.sPV = t
+    this.cPV = c
+  }
+
+  /** Two Neumaier steps on the volume window sum `(sV, cV)`: add `a` (the leaving bar, negated), then `x`. */
+  private shiftV(a: number, x: number): void {
+    let s = this.sV
+    let c = this.cV
+    let t = s + a
+    if (Math.abs(s) >= Math.abs(a)) c += (s - t) + a
+    else c += (a - t) + s
+    s = t
+    t = s + x
+    if (Math.abs(s) >= Math.abs(x)) c += (s - t) + x
+    else c += (x - t) + s
     this.sV = t
+    this.cV = c
   }
 
   /** Replaces the most recent bar. */

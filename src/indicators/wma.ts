@@ -13,20 +13,33 @@ import { checkPeriod, outputArray, type StreamingIndicator } from "./contract.ts
 /** Number of inputs before the first WMA value: `period - 1`. */
 export const wmaLookback = (period: number): number => checkPeriod("WMA", period) - 1
 
-/** Streaming WMA over a ring buffer of the last `period` inputs. */
+/**
+ * Streaming WMA over a ring buffer of the last `period` inputs.
+ *
+ * A resync bar's window is exactly the `period` inputs since the previous resync (one block of the ring: slots
+ * `0 .. period-1`, the resync bar being the one written to the last slot). So the resync sums are accumulated as those
+ * inputs arrive (`blockSub`, `blockSum`), with the very operations, in the very order, of the recomputation loop of
+ * docs/indicators.md, instead of by a loop over the window on the resync bar: O(1) on every bar.
+ */
 export class Wma implements StreamingIndicator {
   /** The window length. */
   declare readonly period: number
   /** The divisor `period * (period + 1) / 2`. */
   declare readonly divisor: number
   private declare readonly buffer: Float64Array
+  /** Slot of the next input: its position in the current block. */
   private head = 0
   private n = 0
   private sub = 0
   private sum = 0
+  /** Plain sums from 0 of `w_j` and of `w_j * (j + 1)` over the current block's inputs so far. */
+  private blockSub = 0
+  private blockSum = 0
   private out = Number.NaN
   private prevSub = 0
   private prevSum = 0
+  private prevBlockSub = 0
+  private prevBlockSum = 0
   private prevSlot = 0
 
   /** @throws RangeError when `period` is not an integer from 1 to {@link MAX_PERIOD}. */
@@ -55,13 +68,24 @@ export class Wma implements StreamingIndicator {
   update(x: number): number {
     const buf = this.buffer
     const p = this.period
-    const head = this.head
-    const old = buf[head]!
+    const j = this.head
+    const old = buf[j]!
+    const sub0 = this.sub
+    const sum0 = this.sum
+    const blockSub0 = this.blockSub
+    const blockSum0 = this.blockSum
     this.prevSlot = old
-    this.prevSub = this.sub
-    this.prevSum = this.sum
-    buf[head] = x
-    const next = head + 1 === p ? 0 : head + 1
+    this.prevSub = sub0
+    this.prevSum = sum0
+    this.prevBlockSub = blockSub0
+    this.prevBlockSum = blockSum0
+    buf[j] = x
+    // the resync sums of this block, one input further (a block starts from 0: `0 + x`, as the loop would)
+    const blockSub = (j === 0 ? 0 : blockSub0) + x
+    const blockSum = (j === 0 ? 0 : blockSum0) + x * (j + 1)
+    this.blockSub = blockSub
+    this.blockSum = blockSum
+    const next = j + 1 === p ? 0 : j + 1
     this.head = next
     const n = this.n + 1
     this.n = n
@@ -69,17 +93,12 @@ export class Wma implements StreamingIndicator {
     let sub: number
     let sum: number
     if (next === 0) {
-      // resync: the window is buf[0..p-1], oldest first
-      sub = 0
-      sum = 0
-      for (let j = 0; j < p; j++) {
-        const w = buf[j]!
-        sub = sub + w
-        sum = sum + w * (j + 1)
-      }
+      // resync bar: the window is this block, buf[0..p-1], oldest first
+      sub = blockSub
+      sum = blockSum
     } else {
-      sub = (this.sub + x) - old
-      sum = this.sum + x * p
+      sub = (sub0 + x) - old
+      sum = sum0 + x * p
     }
     const out = sum / this.divisor
     this.sub = sub
@@ -98,6 +117,8 @@ export class Wma implements StreamingIndicator {
     this.n--
     this.sub = this.prevSub
     this.sum = this.prevSum
+    this.blockSub = this.prevBlockSub
+    this.blockSum = this.prevBlockSum
     // the value: set again by update() once the window is full, NaN before
     return this.update(x)
   }
@@ -109,9 +130,13 @@ export class Wma implements StreamingIndicator {
     this.n = 0
     this.sub = 0
     this.sum = 0
+    this.blockSub = 0
+    this.blockSum = 0
     this.out = Number.NaN
     this.prevSub = 0
     this.prevSum = 0
+    this.prevBlockSub = 0
+    this.prevBlockSum = 0
     this.prevSlot = 0
   }
 }

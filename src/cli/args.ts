@@ -4,10 +4,11 @@
  *
  * @module
  */
-import { parseParamAssignments } from "../domain/params.ts"
+import { parseParamAssignments, type StrategyParamValue } from "../domain/params.ts"
 import type { FillModelConfig, SlippageConfig } from "../execution/fill-model.ts"
 import { type IndicatorBackendName, INDICATOR_BACKENDS } from "../indicators/IndicatorEngine.ts"
 import type { RiskConfig } from "../risk/risk-manager.ts"
+import type { ConfigSettings } from "./config-file.ts"
 
 /** Exit codes of the CLI. */
 export const ExitCode = {
@@ -44,8 +45,13 @@ export interface BacktestCommand {
   readonly quiet: boolean
   /** Which backend computes the indicators. */
   readonly indicators: IndicatorBackendName
-  /** Strategy parameter overrides (`--param name=value`), as text read by each parameter's declared type. */
-  readonly params: Readonly<Record<string, string>>
+  /**
+   * Strategy parameter overrides: typed values from the config file's `[strategy.params]`, overridden by
+   * `--param name=value` (text read by each parameter's declared type).
+   */
+  readonly params: Readonly<Record<string, StrategyParamValue>>
+  /** Where each parameter set in the config file is written, for messages when the strategy refuses its value. */
+  readonly paramOrigins?: Readonly<Record<string, string>> | undefined
   /** `--closewatch-timeout`: bars or milliseconds in CloseWatch before returning to Watch. */
   readonly closeWatchTimeout: { readonly bars?: number; readonly ms?: number } | undefined
   /**
@@ -63,7 +69,9 @@ export interface BacktestCommand {
 export interface ValidateCommand {
   readonly _tag: "validate"
   readonly strategy: string
-  readonly params: Readonly<Record<string, string>>
+  readonly params: Readonly<Record<string, StrategyParamValue>>
+  /** As {@link BacktestCommand.paramOrigins}. */
+  readonly paramOrigins?: Readonly<Record<string, string>> | undefined
 }
 
 /** The parsed `indicators` command: print the registry as a table or as JSON. */
@@ -86,7 +94,9 @@ export const MAIN_HELP = `trading-engine: backtest and trade with Lua or TypeScr
 Usage:
   trading-engine backtest --data <file>... --strategy <file.lua> [options]
   trading-engine backtest --simulate <SYM>... --bars <n> --strategy <file.lua> [options]
+  trading-engine backtest --config <file.toml> [options]
   trading-engine validate --strategy <file.lua> [--param name=value...]
+  trading-engine validate --config <file.toml> [--param name=value...]
   trading-engine indicators --list [--json]
   trading-engine --help | --version
 
@@ -98,7 +108,9 @@ export const VALIDATE_HELP = `trading-engine validate: check a strategy without 
 
 Usage:
   trading-engine validate --strategy <file.lua> [--param name=value...]
+  trading-engine validate --config <file.toml> [--strategy <file.lua>] [--param name=value...]
 
+With --config, the strategy and its [strategy.params] come from the config file (docs/config.md); flags override.
 Loads the script in the sandbox: syntax, the three required functions, the parameters it declares and the
 overrides given. Prints the declared parameters and exits 0 when valid; otherwise prints file:line and the reason
 and exits 4 (2 for bad arguments).
@@ -117,6 +129,9 @@ Lua strategies call them as indicators.<name>(...); see docs/strategy-guide.md.
 /** Help text of the backtest command. */
 export const BACKTEST_HELP = `trading-engine backtest: run a strategy over historical or simulated bars
 
+Config file (docs/config.md):
+  --config <file.toml>    read the settings below from a TOML file ([data], [strategy], [strategy.params],
+                          [account], [execution], [risk], [output]); flags given here override it
 Data (one of):
   --data <file>...        CSV files: Binance dump (12 columns, no header) or headered OHLCV;
                           several symbols are merged in time order
@@ -227,193 +242,361 @@ export const parseTime = (flag: string, raw: string): number => {
   return ms
 }
 
-/** Parses argv (without the node and script paths). Throws {@link UsageError} with a message naming the flag. */
-export const parseArgs = (argv: ReadonlyArray<string>): Command => {
+/** How many values a flag takes: none (a switch), exactly one, or one or more (up to the next `--flag`). */
+type Arity = "none" | "one" | "many"
+
+/** Every `backtest` flag and its arity. `--config` is handled before the others (its file is read first). */
+export const BACKTEST_FLAGS: Readonly<Record<string, Arity>> = {
+  "--config": "one",
+  "--data": "many",
+  "--simulate": "many",
+  "--bars": "one",
+  "--seed": "one",
+  "--format": "one",
+  "--symbol": "one",
+  "--strategy": "one",
+  "--cash": "one",
+  "--commission": "one",
+  "--out": "one",
+  "--bad-rows": "one",
+  "--window": "one",
+  "--from": "one",
+  "--to": "one",
+  "--indicators": "one",
+  "--param": "many",
+  "--closewatch-timeout": "one",
+  "--fill": "one",
+  "--intrabar": "one",
+  "--slippage": "one",
+  "--tick-size": "one",
+  "--spread": "none",
+  "--maker-commission": "one",
+  "--min-commission": "one",
+  "--max-participation": "one",
+  "--exchange-info": "one",
+  "--risk-per-trade": "one",
+  "--max-drawdown": "one",
+  "--daily-loss-limit": "one",
+  "--flatten-on-kill": "none",
+  "--max-open-positions": "one",
+  "--max-exposure": "one",
+  "--quiet": "none"
+}
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] }
+
+/** The backtest settings while flags are being applied: defaults, then the config file, then the command line. */
+interface BacktestDraft {
+  data: Array<string>
+  simulate: Array<string>
+  bars: number
+  seed: number
+  format: BacktestCommand["format"]
+  symbol: string | undefined
+  strategy: string | undefined
+  cash: number
+  commission: number
+  out: string | undefined
+  badRows: BacktestCommand["badRows"]
+  window: number
+  from: number | undefined
+  to: number | undefined
+  quiet: boolean
+  indicators: IndicatorBackendName
+  /** Parameters from the config file (typed TOML values); `--param` on the command line overrides them. */
+  configParams: Record<string, StrategyParamValue>
+  /** Where the config file sets each of `configParams`; a `--param` of the same name removes its entry. */
+  configParamOrigins: Record<string, string>
+  /** `--param` assignments of the command line. */
+  params: Record<string, string>
+  closeWatchTimeout: BacktestCommand["closeWatchTimeout"]
+  execution: Mutable<NonNullable<BacktestCommand["execution"]>>
+  risk: Mutable<RiskConfig>
+  exchangeInfo: string | undefined
+  makerRate: number | undefined
+  minimum: number | undefined
+  tickSize: number | undefined
+}
+
+const newBacktestDraft = (): BacktestDraft => ({
+  data: [],
+  simulate: [],
+  bars: 5000,
+  seed: 42,
+  format: "auto",
+  symbol: undefined,
+  strategy: undefined,
+  cash: 10_000,
+  commission: 0.001,
+  out: undefined,
+  badRows: "fail",
+  window: 20,
+  from: undefined,
+  to: undefined,
+  quiet: false,
+  indicators: "typescript",
+  configParams: {},
+  configParamOrigins: {},
+  params: {},
+  closeWatchTimeout: undefined,
+  execution: {},
+  risk: {},
+  exchangeInfo: undefined,
+  makerRate: undefined,
+  minimum: undefined,
+  tickSize: undefined
+})
+
+/**
+ * Applies one flag with its values (already split by {@link BACKTEST_FLAGS}'s arity) to the draft. A later value of
+ * a flag replaces an earlier one, which is how the command line overrides the config file.
+ */
+const applyBacktestFlag = (d: BacktestDraft, flag: string, values: ReadonlyArray<string>): void => {
+  const v = values[0] ?? ""
+  switch (flag) {
+    case "--data":
+      d.data = [...values]
+      return
+    case "--simulate":
+      d.simulate = [...values]
+      return
+    case "--bars":
+      d.bars = parseNumber(flag, v, (n) => Number.isInteger(n) && n > 0, "a positive integer")
+      return
+    case "--seed":
+      d.seed = parseNumber(flag, v, (n) => Number.isInteger(n) && n >= 0, "a non-negative integer")
+      return
+    case "--format":
+      if (v !== "auto" && v !== "binance" && v !== "ohlcv") throw new UsageError(`--format: expected auto, binance or ohlcv, got ${JSON.stringify(v)}`)
+      d.format = v
+      return
+    case "--symbol":
+      if (!/^[^\s,]+$/.test(v)) throw new UsageError(`--symbol: invalid symbol ${JSON.stringify(v)}`)
+      d.symbol = v
+      return
+    case "--strategy":
+      d.strategy = v
+      return
+    case "--cash":
+      d.cash = parseNumber(flag, v, (n) => n > 0, "a positive amount")
+      return
+    case "--commission":
+      d.commission = parseCommission(v)
+      return
+    case "--out":
+      d.out = v
+      return
+    case "--bad-rows":
+      if (v !== "fail" && v !== "skip") throw new UsageError(`--bad-rows: expected fail or skip, got ${JSON.stringify(v)}`)
+      d.badRows = v
+      return
+    case "--window":
+      d.window = parseNumber(flag, v, (n) => Number.isInteger(n) && n > 0, "a positive integer")
+      return
+    case "--from":
+      d.from = parseTime(flag, v)
+      return
+    case "--to":
+      d.to = parseTime(flag, v)
+      return
+    case "--indicators": {
+      const backend = INDICATOR_BACKENDS.find((b) => b === v)
+      if (backend === undefined) throw new UsageError(`--indicators: expected ${INDICATOR_BACKENDS.join(" or ")}, got ${JSON.stringify(v)}`)
+      d.indicators = backend
+      return
+    }
+    case "--param":
+      d.params = { ...d.params, ...parseParams(values, d.params) }
+      return
+    case "--closewatch-timeout":
+      d.closeWatchTimeout = parseTimeout(v)
+      return
+    case "--fill":
+      if (v !== "next-open" && v !== "same-close") throw new UsageError(`--fill: expected next-open or same-close, got ${JSON.stringify(v)}`)
+      d.execution.marketFill = v === "next-open" ? "next_bar_open" : "same_bar_close"
+      return
+    case "--intrabar":
+      if (v !== "conservative" && v !== "path") throw new UsageError(`--intrabar: expected conservative or path, got ${JSON.stringify(v)}`)
+      d.execution.intrabar = v
+      return
+    case "--slippage":
+      d.execution.slippage = parseSlippage(v)
+      return
+    case "--tick-size":
+      d.tickSize = parseNumber(flag, v, (n) => n > 0, "a positive price step such as 0.01")
+      return
+    case "--spread":
+      d.execution.spread = true
+      return
+    case "--maker-commission":
+      d.makerRate = parseCommission(v, flag)
+      return
+    case "--min-commission":
+      d.minimum = parseNumber(flag, v, (n) => n >= 0, "a non-negative amount")
+      return
+    case "--max-participation":
+      d.execution.maxParticipation = parseFraction(flag, v)
+      return
+    case "--exchange-info":
+      d.exchangeInfo = v
+      return
+    case "--risk-per-trade":
+      d.risk.riskPerTrade = parseFraction(flag, v)
+      return
+    case "--max-drawdown":
+      d.risk.maxDrawdown = parseFraction(flag, v)
+      return
+    case "--daily-loss-limit":
+      d.risk.dailyLossLimit = parseFraction(flag, v)
+      return
+    case "--flatten-on-kill":
+      d.risk.flattenOnKill = true
+      return
+    case "--max-open-positions":
+      d.risk.maxOpenPositions = parseNumber(flag, v, (n) => Number.isInteger(n) && n > 0, "a positive integer")
+      return
+    case "--max-exposure":
+      d.risk.maxGrossExposure = parseNumber(flag, v, (n) => n > 0, "a positive multiple of equity such as 1")
+      return
+    case "--quiet":
+      d.quiet = true
+      return
+    default:
+      throw new UsageError(`unknown option ${flag}`)
+  }
+}
+
+/** The checks that involve several flags, after the config file and the command line are both applied. */
+const finishBacktest = (d: BacktestDraft): BacktestCommand => {
+  const { execution, risk } = d
+  if (d.strategy === undefined) throw new UsageError("--strategy <file.lua> is required")
+  if (d.data.length === 0 && d.simulate.length === 0) throw new UsageError("give --data <file>... or --simulate <SYM>...")
+  if (d.data.length > 0 && d.simulate.length > 0) throw new UsageError("--data and --simulate cannot be combined")
+  if (d.from !== undefined && d.to !== undefined && d.to <= d.from) throw new UsageError("--to must be after --from")
+  if (d.tickSize !== undefined) {
+    if (execution.slippage?.kind !== "ticks") throw new UsageError("--tick-size only applies to --slippage in ticks")
+    execution.slippage = { ...execution.slippage, tickSize: d.tickSize }
+  }
+  if (execution.slippage?.kind === "ticks" && execution.slippage.tickSize === undefined && d.exchangeInfo === undefined) {
+    throw new UsageError("--slippage in ticks needs --tick-size, or --exchange-info for each symbol's tick size")
+  }
+  if (risk.flattenOnKill === true && risk.maxDrawdown === undefined) throw new UsageError("--flatten-on-kill needs --max-drawdown")
+  if (d.makerRate !== undefined || d.minimum !== undefined) {
+    execution.commission = {
+      takerRate: d.commission,
+      ...(d.makerRate !== undefined ? { makerRate: d.makerRate } : {}),
+      ...(d.minimum !== undefined ? { minimum: d.minimum } : {})
+    }
+  }
+  return {
+    _tag: "backtest",
+    data: d.data,
+    simulate: d.simulate,
+    bars: d.bars,
+    seed: d.seed,
+    format: d.format,
+    symbol: d.symbol,
+    strategy: d.strategy,
+    cash: d.cash,
+    commission: d.commission,
+    out: d.out,
+    badRows: d.badRows,
+    window: d.window,
+    from: d.from,
+    to: d.to,
+    quiet: d.quiet,
+    indicators: d.indicators,
+    params: { ...d.configParams, ...d.params },
+    paramOrigins: paramOrigins(d),
+    closeWatchTimeout: d.closeWatchTimeout,
+    execution: Object.keys(execution).length > 0 ? execution : undefined,
+    exchangeInfo: d.exchangeInfo,
+    risk: Object.keys(risk).length > 0 ? risk : undefined
+  }
+}
+
+/** The config file's parameter origins that the command line did not override. */
+const paramOrigins = (d: BacktestDraft): Record<string, string> | undefined => {
+  const entries = Object.entries(d.configParamOrigins).filter(([name]) => !Object.prototype.hasOwnProperty.call(d.params, name))
+  return entries.length > 0 ? Object.fromEntries(entries) : undefined
+}
+
+/**
+ * Reads a config file named by `--config`: returns its settings as flags, or throws {@link UsageError} naming the
+ * file, line and key. Injected so that parsing stays pure (the CLI passes a reader of the file system).
+ */
+export type ConfigReader = (file: string) => ConfigSettings
+
+/** Splits argv into flags and their values by {@link BACKTEST_FLAGS}. */
+const splitFlags = (argv: ReadonlyArray<string>, arities: Readonly<Record<string, Arity>>): Array<[string, Array<string>]> => {
+  const out: Array<[string, Array<string>]> = []
+  let i = 0
+  while (i < argv.length) {
+    const flag = argv[i]!
+    const arity = Object.prototype.hasOwnProperty.call(arities, flag) ? arities[flag] : undefined
+    if (arity === undefined) throw new UsageError(flag.startsWith("--") ? `unknown option ${flag}` : `unexpected argument ${JSON.stringify(flag)}`)
+    if (arity === "none") {
+      out.push([flag, []])
+      i += 1
+    } else if (arity === "one") {
+      out.push([flag, [takeValue(argv, i, flag)]])
+      i += 2
+    } else {
+      const [values, next] = takeValues(argv, i, flag)
+      out.push([flag, values])
+      i = next
+    }
+  }
+  return out
+}
+
+/** The one `--config <file>` among the flags, if any. */
+const configFlag = (flags: ReadonlyArray<[string, Array<string>]>): string | undefined => {
+  const given = flags.filter(([f]) => f === "--config")
+  if (given.length > 1) throw new UsageError("--config is given twice")
+  return given[0]?.[1][0]
+}
+
+/** Applies a config file's settings; a problem is reported at the setting's place in the file. */
+const applyConfig = (d: BacktestDraft, settings: ConfigSettings, only?: ReadonlySet<string>): void => {
+  for (const s of settings.flags) {
+    if (only !== undefined && !only.has(s.flag)) continue
+    try {
+      applyBacktestFlag(d, s.flag, s.values)
+    } catch (e) {
+      if (!(e instanceof UsageError)) throw e
+      throw new UsageError(`${s.where}: ${e.message.startsWith(`${s.flag}: `) ? e.message.slice(s.flag.length + 2) : e.message}`)
+    }
+  }
+  d.configParams = { ...settings.params }
+  d.configParamOrigins = { ...settings.paramOrigins }
+}
+
+/**
+ * Parses argv (without the node and script paths). Throws {@link UsageError} with a message naming the flag.
+ * With `--config <file>`, `readConfig` supplies the file's settings; they apply first, and every flag on the command
+ * line overrides them (`--param` per parameter).
+ */
+export const parseArgs = (argv: ReadonlyArray<string>, readConfig?: ConfigReader): Command => {
   if (argv.length === 0 || argv[0] === "--help" || argv[0] === "-h" || argv[0] === "help") return { _tag: "help", topic: "main" }
   if (argv[0] === "--version" || argv[0] === "-v") return { _tag: "version" }
   const [command, ...rest] = argv
   if (command === "indicators") return parseIndicatorsArgs(rest)
-  if (command === "validate") return parseValidateArgs(rest)
+  if (command === "validate") return parseValidateArgs(rest, readConfig)
   if (command !== "backtest") throw new UsageError(`unknown command ${JSON.stringify(command)} (expected: backtest, validate or indicators)`)
   if (rest.includes("--help") || rest.includes("-h")) return { _tag: "help", topic: "backtest" }
 
-  let data: Array<string> = []
-  let simulate: Array<string> = []
-  let bars = 5000
-  let seed = 42
-  let format: BacktestCommand["format"] = "auto"
-  let symbol: string | undefined
-  let strategy: string | undefined
-  let cash = 10_000
-  let commission = 0.001
-  let out: string | undefined
-  let badRows: BacktestCommand["badRows"] = "fail"
-  let window = 20
-  let from: number | undefined
-  let to: number | undefined
-  let quiet = false
-  let indicators: IndicatorBackendName = "typescript"
-  let params: Record<string, string> = {}
-  let closeWatchTimeout: BacktestCommand["closeWatchTimeout"]
-  const execution: { -readonly [K in keyof NonNullable<BacktestCommand["execution"]>]: NonNullable<BacktestCommand["execution"]>[K] } = {}
-  const risk: { -readonly [K in keyof RiskConfig]: RiskConfig[K] } = {}
-  let exchangeInfo: string | undefined
-  let makerRate: number | undefined
-  let minimum: number | undefined
-  let tickSize: number | undefined
+  const flags = splitFlags(rest, BACKTEST_FLAGS)
+  const draft = newBacktestDraft()
+  const configFile = configFlag(flags)
+  if (configFile !== undefined) applyConfig(draft, loadConfig(readConfig, configFile))
+  for (const [flag, values] of flags) if (flag !== "--config") applyBacktestFlag(draft, flag, values)
+  return finishBacktest(draft)
+}
 
-  let i = 0
-  while (i < rest.length) {
-    const flag = rest[i]!
-    switch (flag) {
-      case "--data":
-        ;[data, i] = takeValues(rest, i, flag)
-        continue
-      case "--simulate":
-        ;[simulate, i] = takeValues(rest, i, flag)
-        continue
-      case "--bars":
-        bars = parseNumber(flag, takeValue(rest, i, flag), (n) => Number.isInteger(n) && n > 0, "a positive integer")
-        break
-      case "--seed":
-        seed = parseNumber(flag, takeValue(rest, i, flag), (n) => Number.isInteger(n) && n >= 0, "a non-negative integer")
-        break
-      case "--format": {
-        const v = takeValue(rest, i, flag)
-        if (v !== "auto" && v !== "binance" && v !== "ohlcv") throw new UsageError(`--format: expected auto, binance or ohlcv, got ${JSON.stringify(v)}`)
-        format = v
-        break
-      }
-      case "--symbol":
-        symbol = takeValue(rest, i, flag)
-        if (!/^[^\s,]+$/.test(symbol)) throw new UsageError(`--symbol: invalid symbol ${JSON.stringify(symbol)}`)
-        break
-      case "--strategy":
-        strategy = takeValue(rest, i, flag)
-        break
-      case "--cash":
-        cash = parseNumber(flag, takeValue(rest, i, flag), (n) => n > 0, "a positive amount")
-        break
-      case "--commission":
-        commission = parseCommission(takeValue(rest, i, flag))
-        break
-      case "--out":
-        out = takeValue(rest, i, flag)
-        break
-      case "--bad-rows": {
-        const v = takeValue(rest, i, flag)
-        if (v !== "fail" && v !== "skip") throw new UsageError(`--bad-rows: expected fail or skip, got ${JSON.stringify(v)}`)
-        badRows = v
-        break
-      }
-      case "--window":
-        window = parseNumber(flag, takeValue(rest, i, flag), (n) => Number.isInteger(n) && n > 0, "a positive integer")
-        break
-      case "--from":
-        from = parseTime(flag, takeValue(rest, i, flag))
-        break
-      case "--to":
-        to = parseTime(flag, takeValue(rest, i, flag))
-        break
-      case "--indicators": {
-        const v = takeValue(rest, i, flag)
-        const backend = INDICATOR_BACKENDS.find((b) => b === v)
-        if (backend === undefined) throw new UsageError(`--indicators: expected ${INDICATOR_BACKENDS.join(" or ")}, got ${JSON.stringify(v)}`)
-        indicators = backend
-        break
-      }
-      case "--param": {
-        let values: Array<string>
-        ;[values, i] = takeValues(rest, i, flag)
-        params = { ...params, ...parseParams(values, params) }
-        continue
-      }
-      case "--closewatch-timeout":
-        closeWatchTimeout = parseTimeout(takeValue(rest, i, flag))
-        break
-      case "--fill": {
-        const v = takeValue(rest, i, flag)
-        if (v !== "next-open" && v !== "same-close") throw new UsageError(`--fill: expected next-open or same-close, got ${JSON.stringify(v)}`)
-        execution.marketFill = v === "next-open" ? "next_bar_open" : "same_bar_close"
-        break
-      }
-      case "--intrabar": {
-        const v = takeValue(rest, i, flag)
-        if (v !== "conservative" && v !== "path") throw new UsageError(`--intrabar: expected conservative or path, got ${JSON.stringify(v)}`)
-        execution.intrabar = v
-        break
-      }
-      case "--slippage":
-        execution.slippage = parseSlippage(takeValue(rest, i, flag))
-        break
-      case "--tick-size":
-        tickSize = parseNumber(flag, takeValue(rest, i, flag), (n) => n > 0, "a positive price step such as 0.01")
-        break
-      case "--spread":
-        execution.spread = true
-        i += 1
-        continue
-      case "--maker-commission":
-        makerRate = parseCommission(takeValue(rest, i, flag), flag)
-        break
-      case "--min-commission":
-        minimum = parseNumber(flag, takeValue(rest, i, flag), (n) => n >= 0, "a non-negative amount")
-        break
-      case "--max-participation":
-        execution.maxParticipation = parseFraction(flag, takeValue(rest, i, flag))
-        break
-      case "--exchange-info":
-        exchangeInfo = takeValue(rest, i, flag)
-        break
-      case "--risk-per-trade":
-        risk.riskPerTrade = parseFraction(flag, takeValue(rest, i, flag))
-        break
-      case "--max-drawdown":
-        risk.maxDrawdown = parseFraction(flag, takeValue(rest, i, flag))
-        break
-      case "--daily-loss-limit":
-        risk.dailyLossLimit = parseFraction(flag, takeValue(rest, i, flag))
-        break
-      case "--flatten-on-kill":
-        risk.flattenOnKill = true
-        i += 1
-        continue
-      case "--max-open-positions":
-        risk.maxOpenPositions = parseNumber(flag, takeValue(rest, i, flag), (n) => Number.isInteger(n) && n > 0, "a positive integer")
-        break
-      case "--max-exposure":
-        risk.maxGrossExposure = parseNumber(flag, takeValue(rest, i, flag), (n) => n > 0, "a positive multiple of equity such as 1")
-        break
-      case "--quiet":
-        quiet = true
-        i += 1
-        continue
-      default:
-        throw new UsageError(flag.startsWith("--") ? `unknown option ${flag}` : `unexpected argument ${JSON.stringify(flag)}`)
-    }
-    i += 2
-  }
-  if (strategy === undefined) throw new UsageError("--strategy <file.lua> is required")
-  if (data.length === 0 && simulate.length === 0) throw new UsageError("give --data <file>... or --simulate <SYM>...")
-  if (data.length > 0 && simulate.length > 0) throw new UsageError("--data and --simulate cannot be combined")
-  if (from !== undefined && to !== undefined && to <= from) throw new UsageError("--to must be after --from")
-  if (tickSize !== undefined) {
-    if (execution.slippage?.kind !== "ticks") throw new UsageError("--tick-size only applies to --slippage in ticks")
-    execution.slippage = { ...execution.slippage, tickSize }
-  }
-  if (execution.slippage?.kind === "ticks" && execution.slippage.tickSize === undefined && exchangeInfo === undefined) {
-    throw new UsageError("--slippage in ticks needs --tick-size, or --exchange-info for each symbol's tick size")
-  }
-  if (risk.flattenOnKill === true && risk.maxDrawdown === undefined) throw new UsageError("--flatten-on-kill needs --max-drawdown")
-  if (makerRate !== undefined || minimum !== undefined) {
-    execution.commission = { takerRate: commission, ...(makerRate !== undefined ? { makerRate } : {}), ...(minimum !== undefined ? { minimum } : {}) }
-  }
-  return {
-    _tag: "backtest", data, simulate, bars, seed, format, symbol, strategy, cash, commission, out, badRows, window, from, to, quiet, indicators, params, closeWatchTimeout,
-    execution: Object.keys(execution).length > 0 ? execution : undefined,
-    exchangeInfo,
-    risk: Object.keys(risk).length > 0 ? risk : undefined
-  }
+const loadConfig = (readConfig: ConfigReader | undefined, file: string): ConfigSettings => {
+  if (readConfig === undefined) throw new UsageError(`--config: no config reader to read ${file}`)
+  return readConfig(file)
 }
 
 /** `name=value` assignments; a name given twice (here or in `before`) is a usage error. */
@@ -442,26 +625,18 @@ export const parseTimeout = (raw: string): { readonly bars: number } | { readonl
   return { ms: n * DURATION_UNITS[m[2]]! }
 }
 
-const parseValidateArgs = (rest: ReadonlyArray<string>): Command => {
+const VALIDATE_FLAGS: Readonly<Record<string, Arity>> = { "--config": "one", "--strategy": "one", "--param": "many" }
+
+const parseValidateArgs = (rest: ReadonlyArray<string>, readConfig: ConfigReader | undefined): Command => {
   if (rest.includes("--help") || rest.includes("-h")) return { _tag: "help", topic: "validate" }
-  let strategy: string | undefined
-  let params: Record<string, string> = {}
-  let i = 0
-  while (i < rest.length) {
-    const flag = rest[i]!
-    if (flag === "--strategy") {
-      strategy = takeValue(rest, i, flag)
-      i += 2
-    } else if (flag === "--param") {
-      let values: Array<string>
-      ;[values, i] = takeValues(rest, i, flag)
-      params = { ...params, ...parseParams(values, params) }
-    } else {
-      throw new UsageError(flag.startsWith("--") ? `unknown option ${flag}` : `unexpected argument ${JSON.stringify(flag)}`)
-    }
-  }
-  if (strategy === undefined) throw new UsageError("--strategy <file.lua> is required")
-  return { _tag: "validate", strategy, params }
+  const flags = splitFlags(rest, VALIDATE_FLAGS)
+  const draft = newBacktestDraft()
+  const configFile = configFlag(flags)
+  // only the strategy and its parameters matter here, but the whole file is read (and checked) as for a backtest
+  if (configFile !== undefined) applyConfig(draft, loadConfig(readConfig, configFile), new Set(["--strategy"]))
+  for (const [flag, values] of flags) if (flag !== "--config") applyBacktestFlag(draft, flag, values)
+  if (draft.strategy === undefined) throw new UsageError("--strategy <file.lua> is required")
+  return { _tag: "validate", strategy: draft.strategy, params: { ...draft.configParams, ...draft.params }, paramOrigins: paramOrigins(draft) }
 }
 
 const parseIndicatorsArgs = (rest: ReadonlyArray<string>): Command => {

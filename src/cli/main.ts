@@ -6,6 +6,7 @@
  */
 import { Cause, Effect, Exit, Logger } from "effect"
 import { access, constants, mkdir, readFile, stat, writeFile } from "node:fs/promises"
+import { readFileSync } from "node:fs"
 import * as path from "node:path"
 import { backtest } from "../backtest/run.ts"
 import type { BacktestResult } from "../backtest/result.ts"
@@ -13,6 +14,7 @@ import { renderHtmlReport } from "../report/html.ts"
 import { formatSummaryTable } from "../report/summary.ts"
 import { defaultParams, formatRegistry, indicatorRegistry } from "../indicators/registry.ts"
 import type { StrategyParamSpec } from "../domain/params.ts"
+import type { StrategyError } from "../domain/errors.ts"
 import { loadLuaStrategy } from "../strategy/lua/host.ts"
 import { type InstrumentSpec, parseBinanceExchangeInfo } from "../execution/instrument.ts"
 import {
@@ -26,6 +28,7 @@ import {
   VALIDATE_HELP,
   type ValidateCommand
 } from "./args.ts"
+import { type ConfigSettings, parseBacktestConfig } from "./config-file.ts"
 
 /** Where the CLI writes; injectable so tests capture output without a terminal. */
 export interface CliIO {
@@ -62,6 +65,15 @@ export const describeQuality = (result: BacktestResult): Array<string> => {
 }
 
 const strategyName = (file: string): string => path.basename(file).replace(/\.[^.]+$/, "")
+
+/** For a refused parameter value that came from a config file: a line saying where it is set. */
+const paramOriginNotes = (e: StrategyError, origins: Readonly<Record<string, string>> | undefined): string => {
+  if (e.kind !== "params" || origins === undefined) return ""
+  return Object.entries(origins)
+    .filter(([name]) => new RegExp(`(^|[\\s;])${name}:`).test(e.detail))
+    .map(([name, where]) => `  ${name} is set at ${where}\n`)
+    .join("")
+}
 
 /** Runs `backtest` and writes the outputs; returns the exit code. */
 export const runBacktestCommand = (cmd: BacktestCommand, io: CliIO): Effect.Effect<number> =>
@@ -154,7 +166,8 @@ export const runBacktestCommand = (cmd: BacktestCommand, io: CliIO): Effect.Effe
     Effect.catchTags({
       DataRowError: (e) => Effect.sync(() => (io.stderr(`trading-engine: bad data: ${e.message}\n`), ExitCode.data)),
       DataFileError: (e) => Effect.sync(() => (io.stderr(`trading-engine: bad data file: ${e.message}\n`), ExitCode.data)),
-      StrategyError: (e) => Effect.sync(() => (io.stderr(`trading-engine: strategy error: ${e.message}\n${e.traceback ?? ""}`), ExitCode.strategy)),
+      StrategyError: (e) =>
+        Effect.sync(() => (io.stderr(`trading-engine: strategy error: ${e.message}\n${paramOriginNotes(e, cmd.paramOrigins)}${e.traceback ?? ""}`), ExitCode.strategy)),
       ConfigError: (e) => Effect.sync(() => (io.stderr(`trading-engine: ${e.message}\n`), ExitCode.usage))
     })
   )
@@ -197,16 +210,28 @@ export const runValidateCommand = (cmd: ValidateCommand, io: CliIO): Effect.Effe
     }),
     Effect.catchTag("StrategyError", (e) =>
       Effect.sync(() => {
-        io.stderr(`trading-engine: invalid strategy: ${e.message}\n`)
+        io.stderr(`trading-engine: invalid strategy: ${e.message}\n${paramOriginNotes(e, cmd.paramOrigins)}`)
         return e.kind === "load" && /cannot read/.test(e.detail) ? ExitCode.usage : ExitCode.strategy
       }))
   )
+
+/** Reads and parses a `--config` file; a missing or unreadable file is a usage error naming it. */
+export const readConfigFile = (file: string): ConfigSettings => {
+  let text: string
+  try {
+    text = readFileSync(file, "utf8")
+  } catch (e) {
+    const reason = (e as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : String((e as Error).message)
+    throw new UsageError(`--config: cannot read ${file}: ${reason}`)
+  }
+  return parseBacktestConfig(text, file)
+}
 
 /** Runs the CLI with the given arguments; returns the exit code. */
 export const runCli = async (argv: ReadonlyArray<string>, io: CliIO): Promise<number> => {
   let command
   try {
-    command = parseArgs(argv)
+    command = parseArgs(argv, readConfigFile)
   } catch (e) {
     if (e instanceof UsageError) {
       const topic = argv[0] === "backtest" || argv[0] === "indicators" || argv[0] === "validate" ? `${argv[0]} ` : ""

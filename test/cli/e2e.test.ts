@@ -291,6 +291,53 @@ describe("trading-engine validate and --param", () => {
   })
 })
 
+describe("trading-engine backtest --config (fixtures/config/demo.toml)", () => {
+  const DEMO_CONFIG = "fixtures/config/demo.toml"
+
+  it("runs the demo from the config file: the same trades and equity as the same settings given as flags", async () => {
+    const fromConfig = await cli("backtest", "--config", DEMO_CONFIG, "--out", tmpPath("cfg"), "--quiet")
+    const fromFlags = await cli("backtest", "--data", ...DEMO_DATA, "--strategy", EMA_LUA, "--max-drawdown", "50%", "--out", tmpPath("cfg-flags"), "--quiet")
+    for (const r of [fromConfig, fromFlags]) expect(r.status, show(r)).toBe(0)
+    expect(fromConfig.stderr).toBe("")
+    const a = readResult(tmpPath("cfg"))
+    const b = readResult(tmpPath("cfg-flags"))
+    expect(a.trades).toEqual(b.trades)
+    expect(a.equity).toEqual(b.equity)
+    expect(a.trades.length).toBe(GOLDEN_DEMO.tradeCount)
+    expect(a.metrics.finalEquity).toBe(GOLDEN_DEMO.finalEquity)
+  })
+
+  it("--param on the command line overrides the file's [strategy.params]", async () => {
+    const over = await cli("backtest", "--config", DEMO_CONFIG, "--param", "fast=5", "--out", tmpPath("cfg-fast5"), "--quiet")
+    const flags = await cli("backtest", "--data", ...DEMO_DATA, "--strategy", EMA_LUA, "--max-drawdown", "50%", "--param", "fast=5", "--out", tmpPath("cfg-fast5-flags"), "--quiet")
+    for (const r of [over, flags]) expect(r.status, show(r)).toBe(0)
+    expect(readResult(tmpPath("cfg-fast5")).trades).toEqual(readResult(tmpPath("cfg-fast5-flags")).trades)
+    expect(readResult(tmpPath("cfg-fast5")).trades.length).not.toBe(GOLDEN_DEMO.tradeCount)
+  })
+
+  it("validate --config lists the parameters with the file's values", async () => {
+    const r = await cli("validate", "--config", DEMO_CONFIG, "--param", "slow=30")
+    expect(r.status, show(r)).toBe(0)
+    expect(r.stdout).toContain("strategies/ema_crossover.lua: ok")
+    expect(r.stdout).toMatch(/^ {2}fast = 12 {2}integer/m)
+    expect(r.stdout).toMatch(/^ {2}slow = 30 \(default 26\)/m)
+  })
+
+  it("a bad config exits 2 naming file:line and key; a parameter the strategy refuses exits 4 saying where it is set", async () => {
+    const bad = tmpPath("bad.toml")
+    fs.writeFileSync(bad, `[data]\nfiles = ["${path.join(ROOT, DEMO_DATA[0]!)}"]\n[strategy]\nfile = "${path.join(ROOT, EMA_LUA)}"\n[risk]\nmax_drawdown = 2\n`)
+    const r = await cli("backtest", "--config", bad)
+    expect(r.status, show(r)).toBe(2)
+    expect(r.stderr).toContain(`${bad}:6: risk.max_drawdown: expected at most 1, got "2"`)
+    const refused = tmpPath("refused.toml")
+    fs.writeFileSync(refused, `[data]\nfiles = ["${path.join(ROOT, DEMO_DATA[0]!)}"]\n[strategy]\nfile = "${path.join(ROOT, EMA_LUA)}"\n[strategy.params]\nfast = 0\n`)
+    const p = await cli("backtest", "--config", refused, "--out", tmpPath("refused"))
+    expect(p.status, show(p)).toBe(4)
+    expect(p.stderr).toContain("ema_crossover.lua:24: params: fast: must be >= 1, got 0")
+    expect(p.stderr).toContain(`fast is set at ${refused}:6: strategy.params.fast`)
+  })
+})
+
 describe("trading-engine indicators --list", () => {
   it("prints the registry: every indicator with its inputs, parameter defaults, outputs and lookback", async () => {
     const run = await cli("indicators", "--list")

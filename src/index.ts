@@ -66,12 +66,17 @@ export { decodeSnapshot, encodeSnapshot } from "./engine/snapshot.ts"
 // Results and metrics
 
 export type {
+  AccountSummary,
   BacktestResult,
   EquityCurve,
   ExitReason,
   Metrics,
+  OrderFill,
   OrderRecord,
+  PriceSeries,
   Rejection,
+  RiskEvent,
+  SymbolEquityCurve,
   StrategyFailure,
   StrategyReloadRecord,
   Trade,
@@ -125,7 +130,76 @@ export {
 // Execution
 
 export { Execution } from "./execution/Execution.ts"
-export type { FillModelConfig, Side } from "./execution/fill-model.ts"
+export {
+  checkFillModel,
+  type FillModelConfig,
+  type FillModelProblem,
+  resolveFillModel,
+  type ResolvedFillModel,
+  type Side,
+  type SlippageConfig
+} from "./execution/fill-model.ts"
+export {
+  type Amendment,
+  type BookEvent,
+  type BracketRequest,
+  type BracketResult,
+  type CancelResult,
+  DEFAULT_MATCH_MODEL,
+  type Fill,
+  type MatchModel,
+  type Order,
+  OrderBook,
+  type OrderBookOptions,
+  type OrderBookSnapshot,
+  type OrderRequest,
+  type OrderResult,
+  type OrderRole,
+  type OrderSide,
+  type OrderStatus,
+  type OrderType,
+  type TimeInForce,
+  validateOrderRequest
+} from "./execution/orders.ts"
+export {
+  checkCostModel,
+  type CommissionSchedule,
+  type CostModel,
+  type CostModelProblem,
+  type Liquidity,
+  NO_COSTS,
+  type Slippage
+} from "./execution/costs.ts"
+export {
+  type FilterName,
+  type FilterRejection,
+  type InstrumentSpec,
+  instrumentSpec,
+  InstrumentSpecError,
+  parseBinanceExchangeInfo,
+  parseBinanceFilters,
+  roundPrice,
+  roundQuantity,
+  validateOrder
+} from "./execution/instrument.ts"
+export { firstExit, type IntrabarMode, pathPoints, type PathKind } from "./execution/intrabar.ts"
+
+// ---------------------------------------------------------------------------------------------------------------
+// Risk and portfolio
+
+export {
+  checkRiskConfig,
+  type EntryRequest,
+  type RiskConfig,
+  type RiskConfigProblem,
+  type RiskDecision,
+  RiskManager,
+  type RiskRule,
+  type RiskState,
+  type RiskTrigger
+} from "./risk/risk-manager.ts"
+export { riskPerUnit, type RiskSizingInput, sizeByRisk, type SizingResult } from "./risk/sizing.ts"
+export { type Holding, Portfolio, type PortfolioSnapshot, type SymbolAccount } from "./portfolio/portfolio.ts"
 
 // ---------------------------------------------------------------------------------------------------------------
 // Indicators: streaming kernels, batch kernels, the bar window, the registry

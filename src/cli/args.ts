@@ -8,7 +8,6 @@ import { parseParamAssignments, type StrategyParamValue } from "../domain/params
 import type { FillModelConfig, SlippageConfig } from "../execution/fill-model.ts"
 import { type IndicatorBackendName, INDICATOR_BACKENDS } from "../indicators/IndicatorEngine.ts"
 import type { RiskConfig } from "../risk/risk-manager.ts"
-import type { ConfigSettings } from "./config-file.ts"
 
 /** Exit codes of the CLI. */
 export const ExitCode = {
@@ -23,6 +22,23 @@ export const ExitCode = {
 /** A usage problem: printed with a hint to `--help`, exit code 2. */
 export class UsageError extends Error {
   override readonly name = "UsageError"
+}
+
+/** One setting of a config file, as the flag it stands for with its values as command-line text. */
+export interface ConfigSetting {
+  readonly flag: string
+  readonly values: ReadonlyArray<string>
+  /** Where it was written, for messages: `run.toml:7: risk.max_drawdown`. */
+  readonly where: string
+}
+
+/** What a config file says: flag settings in file order, and the strategy's parameters with their TOML types. */
+export interface ConfigSettings {
+  readonly file: string
+  readonly flags: ReadonlyArray<ConfigSetting>
+  readonly params: Readonly<Record<string, StrategyParamValue>>
+  /** Where each parameter is set (`run.toml:12: strategy.params.fast`), for messages about its value. */
+  readonly paramOrigins: Readonly<Record<string, string>>
 }
 
 /** The parsed `backtest` command. */

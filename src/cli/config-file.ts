@@ -28,24 +28,7 @@
 import { parse as parseToml, TomlError } from "smol-toml"
 import * as path from "node:path"
 import type { StrategyParamValue } from "../domain/params.ts"
-import { UsageError } from "./args.ts"
-
-/** One setting of a config file, as the flag it stands for with its values as command-line text. */
-export interface ConfigSetting {
-  readonly flag: string
-  readonly values: ReadonlyArray<string>
-  /** Where it was written, for messages: `run.toml:7: risk.max_drawdown`. */
-  readonly where: string
-}
-
-/** What a config file says: flag settings in file order, and the strategy's parameters with their TOML types. */
-export interface ConfigSettings {
-  readonly file: string
-  readonly flags: ReadonlyArray<ConfigSetting>
-  readonly params: Readonly<Record<string, StrategyParamValue>>
-  /** Where each parameter is set (`run.toml:12: strategy.params.fast`), for messages about its value. */
-  readonly paramOrigins: Readonly<Record<string, string>>
-}
+import { type ConfigSetting, type ConfigSettings, UsageError } from "./args.ts"
 
 /**
  * How a key's TOML value is read: `text` a string; `texts` an array of strings; `path`/`paths` the same, resolved

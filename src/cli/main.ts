@@ -19,6 +19,7 @@ import { loadLuaStrategy } from "../strategy/lua/host.ts"
 import { type InstrumentSpec, parseBinanceExchangeInfo } from "../execution/instrument.ts"
 import {
   BACKTEST_HELP,
+  type ConfigSettings,
   type BacktestCommand,
   ExitCode,
   INDICATORS_HELP,
@@ -28,7 +29,7 @@ import {
   VALIDATE_HELP,
   type ValidateCommand
 } from "./args.ts"
-import { type ConfigSettings, parseBacktestConfig } from "./config-file.ts"
+import { parseBacktestConfig } from "./config-file.ts"
 
 /** Where the CLI writes; injectable so tests capture output without a terminal. */
 export interface CliIO {

@@ -115,7 +115,7 @@ const LAYERS: Readonly<Record<string, { readonly internal: ReadonlyArray<string>
   backtest: { internal: BELOW_BACKTEST, external: ["effect"] },
   optimize: { internal: ["backtest", ...BELOW_BACKTEST], external: ["effect", "node:"] },
   report: { internal: ["backtest", ...BELOW_BACKTEST], external: ["effect", "node:"] },
-  cli: { internal: ["report", "optimize", "backtest", ...BELOW_BACKTEST], external: ["effect", "node:", "@effect/platform-node"] },
+  cli: { internal: ["report", "optimize", "backtest", ...BELOW_BACKTEST], external: ["effect", "node:", "@effect/platform-node", "smol-toml"] },
   api: { internal: ["report", "optimize", "backtest", ...BELOW_BACKTEST], external: ["effect", "node:", "@effect/platform-node"] },
   "index.ts": { internal: ["report", "optimize", "backtest", ...BELOW_BACKTEST], external: [] }
 }

@@ -2,7 +2,7 @@
  * The inline script of the HTML report (ES5, no dependency besides the inlined uPlot). It reads the JSON embedded in
  * `<script type="application/json" id="report-data">` (see `ReportData` in `html.ts`) and
  *
- * - draws the equity and drawdown curves;
+ * - draws the equity and drawdown curves, and each symbol's P&L when there are several;
  * - draws each symbol's candles (a `draw` hook on a uPlot chart whose open/high/low/close series only feed the scales
  *   and the legend) with the trades on top: long entries ▲ green, short entries ▼ red, exits ✕, a dashed line from
  *   entry to exit (green for a profit, red for a loss), and a tooltip with side, time, price, quantity and P&L for the
@@ -119,6 +119,27 @@ export const CLIENT_SCRIPT = `
       ]
     };
     charts.push({ box: box, height: height, plot: new uPlot(opts, [series.t, series.v], box) });
+  }
+
+  /* ---- P&L by symbol: one line per symbol ---- */
+  var PALETTE = ["#0969da", "#bf3989", "#1a7f37", "#9a6700", "#8250df", "#cf222e", "#1b7c83", "#57606a"];
+  function drawSymbolPnl(id, multi) {
+    var box = document.getElementById(id);
+    if (!box || !multi) return;
+    if (multi.t.length === 0) { box.textContent = "No data."; return; }
+    var series = [{ label: "Time (UTC)", value: "{YYYY}-{MM}-{DD} {HH}:{mm}" }];
+    for (var k = 0; k < multi.names.length; k++) {
+      series.push({ label: multi.names[k], stroke: PALETTE[k % PALETTE.length], width: 1.5, spanGaps: false,
+        value: function (u, v) { return money(v); } });
+    }
+    var opts = {
+      width: widthOf(box), height: 240, ms: 1, tzDate: utc,
+      cursor: { drag: { x: true, y: false } },
+      scales: { x: { time: true } },
+      series: series,
+      axes: [X_AXIS, { stroke: "#656d76", grid: { stroke: "#eaeef2" }, size: 80, values: function (u, vals) { return vals.map(money); } }]
+    };
+    charts.push({ box: box, height: 240, plot: new uPlot(opts, [multi.t].concat(multi.v), box) });
   }
 
   /* ---- price candles with trade markers ---- */
@@ -398,6 +419,7 @@ export const CLIENT_SCRIPT = `
   if (hasPlot) {
     drawLine("equity-chart", data.equity, "Equity", money, "#0969da", "rgba(9,105,218,0.08)", 280);
     drawLine("drawdown-chart", data.drawdown, "Drawdown", function (v) { return v == null ? "n/a" : pct(v); }, "#cf222e", "rgba(207,34,46,0.12)", 200);
+    drawSymbolPnl("symbol-pnl-chart", data.symbolPnl);
     priceChart();
   }
   /* for tools and tests: the charts and the data */

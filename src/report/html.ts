@@ -80,6 +80,11 @@ export interface ReportData {
   readonly equity: Series
   /** Drawdown from the running peak as a fraction (≤ 0), downsampled. */
   readonly drawdown: Series
+  /**
+   * Each symbol's P&L (realised after fees plus unrealised) on the account's time axis, downsampled together;
+   * present when the run traded several symbols in one account.
+   */
+  readonly symbolPnl?: MultiSeries | undefined
   /** One chart per symbol with recorded prices, in the result's order. */
   readonly prices: ReadonlyArray<PriceChart>
   /** The run's trade count ({@link ReportData.trades} holds fewer beyond the embedding cap). */
@@ -165,6 +170,61 @@ export const downsampleMinMax = (
   return { t: ts, v: vs }
 }
 
+/** Several series on one time axis (`v[k][i]` is series `k` at `t[i]`). */
+export interface MultiSeries {
+  readonly names: ReadonlyArray<string>
+  readonly t: ReadonlyArray<number>
+  readonly v: ReadonlyArray<ReadonlyArray<number | null>>
+}
+
+/**
+ * Min/max downsampling of several series sharing one time axis: the first and last points and, per bucket, the
+ * points holding each series' minimum and maximum (in time order, each once). Every series' global minimum and
+ * maximum survive, and the result has at most `max(maxPoints, 2 + 2 · series)` points (`floor((maxPoints - 2) /
+ * (2 · series))` buckets, at least one).
+ */
+export const downsampleMultiMinMax = (
+  t: ArrayLike<number>,
+  names: ReadonlyArray<string>,
+  values: ReadonlyArray<ArrayLike<number>>,
+  maxPoints: number = DEFAULT_MAX_POINTS
+): MultiSeries => {
+  const n = Math.min(t.length, ...values.map((v) => v.length))
+  const cap = Math.max(4, 2 + 2 * values.length, Math.floor(maxPoints))
+  const keep: Array<number> = []
+  if (n <= cap) {
+    for (let i = 0; i < n; i++) keep.push(i)
+  } else {
+    const buckets = Math.floor((cap - 2) / (2 * Math.max(1, values.length)))
+    const inner = n - 2
+    keep.push(0)
+    for (let b = 0; b < buckets; b++) {
+      const start = 1 + Math.floor((b * inner) / buckets)
+      const end = 1 + Math.floor(((b + 1) * inner) / buckets)
+      const chosen = new Set<number>()
+      for (const v of values) {
+        let iMin = -1
+        let iMax = -1
+        for (let i = start; i < end; i++) {
+          const x = v[i]!
+          if (!Number.isFinite(x)) continue
+          if (iMin === -1 || x < v[iMin]!) iMin = i
+          if (iMax === -1 || x > v[iMax]!) iMax = i
+        }
+        if (iMin !== -1) chosen.add(iMin).add(iMax)
+      }
+      if (chosen.size === 0 && start < end) chosen.add(start)
+      keep.push(...[...chosen].sort((a, b) => a - b))
+    }
+    keep.push(n - 1)
+  }
+  return {
+    names: [...names],
+    t: keep.map((i) => t[i]!),
+    v: values.map((v) => keep.map((i) => finiteOrNull(v[i]!)))
+  }
+}
+
 /**
  * Drawdown from the running peak, as a fraction ≤ 0: `(e - peak) / peak` (exactly `-(peak - e) / peak`, but `+0` at
  * a peak), 0 while the peak is not positive. Its minimum is exactly `-maxDrawdown` of the metrics.
@@ -215,6 +275,16 @@ export const buildReportData = (result: BacktestResult, options: HtmlReportOptio
     points: Math.min(timestamps.length, equity.length),
     equity: downsampleMinMax(timestamps, equity, caps.maxPoints),
     drawdown: downsampleMinMax(timestamps, drawdownCurve(equity), caps.maxPoints),
+    ...(result.symbolEquity !== undefined && result.symbolEquity.length > 1
+      ? {
+        symbolPnl: downsampleMultiMinMax(
+          timestamps,
+          result.symbolEquity.map((c) => c.symbol),
+          result.symbolEquity.map((c) => c.pnl),
+          caps.maxPoints
+        )
+      }
+      : {}),
     prices: result.prices.map((p) => {
       const candles = aggregateCandles(p, caps.maxCandles)
       return { ...candles, markers: tradeMarkers(candles, embedded) }
@@ -413,7 +483,15 @@ const renderCharts = (data: ReportData): string => {
 <div id="equity-chart" class="chart"></div>
 <h2>Drawdown</h2>
 <div id="drawdown-chart" class="chart"></div>
-${note}
+${
+    data.symbolPnl !== undefined
+      ? `<h2>P&amp;L by symbol</h2>
+<div id="symbol-pnl-chart" class="chart"></div>
+<p class="note">Each symbol's realised P&amp;L after fees plus its unrealised P&amp;L at the bar closes; they add up to the
+equity minus the initial cash.</p>
+`
+      : ""
+  }${note}
 </section>`
 }
 

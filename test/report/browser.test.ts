@@ -128,14 +128,25 @@ describe("HTML report in Chromium", () => {
     expect(body).toContain("+51.56%")
   })
 
-  it("draws the equity, drawdown and price charts (non-blank canvases)", async () => {
-    for (const id of ["#equity-chart", "#drawdown-chart", "#price-chart"]) {
+  it("draws the equity, drawdown, per-symbol P&L and price charts (non-blank canvases)", async () => {
+    for (const id of ["#equity-chart", "#drawdown-chart", "#symbol-pnl-chart", "#price-chart"]) {
       // A drawn chart has many distinct colours on its canvas; an empty one is uniform.
       const stats = await canvasStats(page, id)
       expect(stats.width, id).toBeGreaterThan(300)
       expect(stats.height, id).toBeGreaterThan(100)
       expect(stats.distinct, id).toBeGreaterThan(10)
     }
+  })
+
+  it("the per-symbol P&L chart has a line per symbol, and the lines' last points add up to the final equity minus the cash", async () => {
+    const pnl = await page.evaluate(() => {
+      const w = window as unknown as { tradingReport: { data: { symbolPnl?: { names: Array<string>; t: Array<number>; v: Array<Array<number>> } }; charts: Record<string, { series: Array<{ label: string }> }> } }
+      const d = w.tradingReport.data.symbolPnl!
+      return { names: d.names, last: d.v.map((v) => v[v.length - 1]!), labels: w.tradingReport.charts["symbol-pnl-chart"]!.series.map((s) => s.label) }
+    })
+    expect(pnl.names).toEqual(["SIM-A", "SIM-B"])
+    expect(pnl.labels).toEqual(["Time (UTC)", "SIM-A", "SIM-B"])
+    expect(pnl.last[0]! + pnl.last[1]!).toBeCloseTo(result.metrics.finalEquity - result.metrics.initialCash, 6)
   })
 
   it("marks every trade of the shown symbol (entry and exit) on the price chart, and the markers are painted", async () => {

@@ -8,6 +8,7 @@ import { aggregateCandles, tradeMarkers } from "../../src/report/candles.ts"
 import {
   buildReportData,
   downsampleMinMax,
+  downsampleMultiMinMax,
   drawdownCurve,
   escapeInlineCode,
   extractReportData,
@@ -332,6 +333,41 @@ describe("downsampleMinMax", () => {
     expect(out.v[0]).toBe(1)
     expect(out.v[out.v.length - 1]).toBe(5)
     expect(out.v.slice(1, -1).every((x) => x === null)).toBe(true)
+  })
+})
+
+describe("downsampleMultiMinMax", () => {
+  it("keeps every series' global min and max, first and last points, real (t, v) rows, at most maxPoints points", () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 4 }).chain((k) =>
+          fc.integer({ min: 1, max: 2000 }).chain((n) =>
+            fc.array(fc.array(fc.double({ min: -1e6, max: 1e6, noNaN: true }), { minLength: n, maxLength: n }), { minLength: k, maxLength: k })
+          )
+        ),
+        fc.integer({ min: 4, max: 400 }),
+        (series, maxPoints) => {
+          const n = series[0]!.length
+          const t = Array.from({ length: n }, (_, i) => i * 10)
+          const names = series.map((_, k) => `S${k}`)
+          const out = downsampleMultiMinMax(t, names, series, maxPoints)
+          expect(out.names).toEqual(names)
+          expect(out.t.length).toBeLessThanOrEqual(Math.max(maxPoints, 2 + 2 * series.length))
+          expect(out.t[0]).toBe(0)
+          expect(out.t[out.t.length - 1]).toBe(t[n - 1])
+          for (let i = 1; i < out.t.length; i++) expect(out.t[i]!).toBeGreaterThan(out.t[i - 1]!)
+          series.forEach((v, k) => {
+            const kept = out.v[k] as Array<number>
+            expect(kept.length).toBe(out.t.length)
+            for (let i = 0; i < out.t.length; i++) expect(kept[i]).toBe(v[out.t[i]! / 10])
+            expect(Math.max(...kept)).toBe(Math.max(...v))
+            expect(Math.min(...kept)).toBe(Math.min(...v))
+            if (n <= Math.max(maxPoints, 2 + 2 * series.length)) expect(kept).toEqual(v)
+          })
+        }
+      ),
+      { numRuns: 120, seed: 7 }
+    )
   })
 })
 

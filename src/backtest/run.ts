@@ -54,6 +54,8 @@ export type DataSpec =
     readonly from?: number | undefined
     /** Only bars opening before this time (ms, exclusive). */
     readonly to?: number | undefined
+    /** `common`: only the period every symbol covers (default `all`). */
+    readonly period?: "all" | "common" | undefined
   }
   | {
     readonly simulate: ReadonlyArray<string>
@@ -109,7 +111,8 @@ export const backtest = (spec: BacktestSpec): Effect.Effect<BacktestResult, Mark
       ...(data.symbol !== undefined ? { symbol: data.symbol } : {}),
       badRows: data.badRows ?? "fail",
       ...(data.from !== undefined ? { from: data.from } : {}),
-      ...(data.to !== undefined ? { to: data.to } : {})
+      ...(data.to !== undefined ? { to: data.to } : {}),
+      ...(data.period !== undefined ? { period: data.period } : {})
     })
     : simulatedMarketData({
       symbols: data.simulate,

@@ -58,6 +58,8 @@ export interface BacktestCommand {
   readonly window: number
   readonly from: number | undefined
   readonly to: number | undefined
+  /** `--period common`: only the period every symbol covers. */
+  readonly period: "all" | "common"
   readonly quiet: boolean
   /** Which backend computes the indicators. */
   readonly indicators: IndicatorBackendName
@@ -191,6 +193,7 @@ Risk (docs/risk.md; fractions as 0.01 or 1%):
   --max-exposure <x>      gross notional of all positions at most x × equity
   --from <time>           only bars opening at or after this UTC time (2022-01-01 or 2022-01-01T12:00Z)
   --to <time>             only bars opening before this UTC time
+  --period <p>            all | common: with several symbols, only the period all of them cover (default all)
   --out <dir>             write result.json and report.html there (default out/<strategy name>)
   --quiet                 no progress on stderr
 Exit codes: 0 ok, 2 bad arguments, 3 bad data, 4 strategy error, 5 cannot write output, 1 unexpected.
@@ -278,6 +281,7 @@ export const BACKTEST_FLAGS: Readonly<Record<string, Arity>> = {
   "--window": "one",
   "--from": "one",
   "--to": "one",
+  "--period": "one",
   "--indicators": "one",
   "--param": "many",
   "--closewatch-timeout": "one",
@@ -317,6 +321,7 @@ interface BacktestDraft {
   window: number
   from: number | undefined
   to: number | undefined
+  period: "all" | "common"
   quiet: boolean
   indicators: IndicatorBackendName
   /** Parameters from the config file (typed TOML values); `--param` on the command line overrides them. */
@@ -349,6 +354,7 @@ const newBacktestDraft = (): BacktestDraft => ({
   window: 20,
   from: undefined,
   to: undefined,
+  period: "all",
   quiet: false,
   indicators: "typescript",
   configParams: {},
@@ -414,6 +420,10 @@ const applyBacktestFlag = (d: BacktestDraft, flag: string, values: ReadonlyArray
       return
     case "--to":
       d.to = parseTime(flag, v)
+      return
+    case "--period":
+      if (v !== "all" && v !== "common") throw new UsageError(`--period: expected all or common, got ${JSON.stringify(v)}`)
+      d.period = v
       return
     case "--indicators": {
       const backend = INDICATOR_BACKENDS.find((b) => b === v)
@@ -520,6 +530,7 @@ const finishBacktest = (d: BacktestDraft): BacktestCommand => {
     window: d.window,
     from: d.from,
     to: d.to,
+    period: d.period,
     quiet: d.quiet,
     indicators: d.indicators,
     params: { ...d.configParams, ...d.params },

@@ -53,6 +53,7 @@ export const CONFIG_KEYS: Readonly<Record<string, Readonly<Record<string, KeySpe
     bad_rows: key("--bad-rows", "text"),
     from: key("--from", "time"),
     to: key("--to", "time"),
+    period: key("--period", "text"),
     simulate: key("--simulate", "texts"),
     bars: key("--bars", "number"),
     seed: key("--seed", "number")

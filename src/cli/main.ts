@@ -116,7 +116,7 @@ export const runBacktestCommand = (cmd: BacktestCommand, io: CliIO): Effect.Effe
     const started = performance.now()
     const result = yield* backtest({
       data: cmd.data.length > 0
-        ? { files: cmd.data, format: cmd.format, symbol: cmd.symbol, badRows: cmd.badRows, from: cmd.from, to: cmd.to }
+        ? { files: cmd.data, format: cmd.format, symbol: cmd.symbol, badRows: cmd.badRows, from: cmd.from, to: cmd.to, period: cmd.period }
         : { simulate: cmd.simulate, bars: cmd.bars, seed: cmd.seed },
       strategy: cmd.strategy,
       initialCash: cmd.cash,

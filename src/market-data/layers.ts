@@ -51,6 +51,8 @@ export interface CsvMarketDataOptions {
   readonly from?: number | undefined
   /** End of the time range (exclusive, ms). */
   readonly to?: number | undefined
+  /** `common`: only the period every symbol covers (see `DatasetOptions.period`); default `all`. */
+  readonly period?: "all" | "common" | undefined
   /** Calendar for gap detection; default `auto`. */
   readonly sessions?: SessionsOption | undefined
   /** Default {@link CHUNK_SIZE}. */

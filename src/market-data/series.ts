@@ -41,6 +41,12 @@ export interface DatasetOptions {
   readonly from?: number | undefined
   /** End of the range (exclusive, ms). */
   readonly to?: number | undefined
+  /**
+   * `all` (default): every symbol's bars in `[from, to)`. `common`: only the period every symbol covers, from the
+   * latest first bar to the earliest last bar (within `[from, to)`), so that a shared account never trades one
+   * symbol while another has not started yet or has already ended.
+   */
+  readonly period?: "all" | "common" | undefined
   readonly sessions?: SessionsOption | undefined
 }
 
@@ -72,8 +78,14 @@ export const buildDataset = (
     if (list === undefined) bySymbol.set(p.symbol, [p])
     else list.push(p)
   }
-  const from = options.from ?? Number.NEGATIVE_INFINITY
-  const to = options.to ?? Number.POSITIVE_INFINITY
+  let from = options.from ?? Number.NEGATIVE_INFINITY
+  let to = options.to ?? Number.POSITIVE_INFINITY
+  if (options.period === "common" && bySymbol.size > 1) {
+    const common = commonPeriod(bySymbol, from, to)
+    if (!common.ok) return common
+    from = common.from
+    to = common.to
+  }
   const series: Array<SymbolSeries> = []
   const qualities = []
   let skippedRows = 0
@@ -122,6 +134,40 @@ export const buildDataset = (
     qualities.push(tracker.report())
   }
   return { ok: true, value: { series, quality: makeReport(qualities, skippedRows, skippedSamples) } }
+}
+
+/** The first and last bar time of a symbol's files within `[from, to)`, or `undefined` when it has none there. */
+const spanWithin = (parts: ReadonlyArray<ParsedCsv>, from: number, to: number): { first: number; last: number } | undefined => {
+  let first = Number.POSITIVE_INFINITY
+  let last = Number.NEGATIVE_INFINITY
+  for (const part of parts) {
+    const ts = part.columns.timestamp
+    const lo = lowerBound(ts, from)
+    const hi = lowerBound(ts, to)
+    if (hi <= lo) continue
+    first = Math.min(first, ts[lo]!)
+    last = Math.max(last, ts[hi - 1]!)
+  }
+  return first <= last ? { first, last } : undefined
+}
+
+/** `[latest first bar, earliest last bar]` over the symbols, as a half-open range; an error when it is empty. */
+const commonPeriod = (
+  bySymbol: ReadonlyMap<SymbolName, ReadonlyArray<ParsedCsv>>,
+  from: number,
+  to: number
+): { readonly ok: true; readonly from: number; readonly to: number } | { readonly ok: false; readonly error: DataFileError } => {
+  const spans = [...bySymbol.entries()].sort((a, b) => compareSymbols(a[0], b[0])).map(([symbol, parts]) => ({ symbol, span: spanWithin(parts, from, to) }))
+  const start = Math.max(...spans.map((s) => s.span?.first ?? Number.POSITIVE_INFINITY))
+  const end = Math.min(...spans.map((s) => s.span?.last ?? Number.NEGATIVE_INFINITY))
+  if (start <= end) return { ok: true, from: start, to: end + 1 }
+  const describe = spans
+    .map((s) => (s.span === undefined ? `${s.symbol} has no bars` : `${s.symbol} ${formatTimestamp(s.span.first)} → ${formatTimestamp(s.span.last)}`))
+    .join(", ")
+  return {
+    ok: false,
+    error: new DataFileError({ file: "(all data files)", reason: `the symbols have no common period: ${describe}` })
+  }
 }
 
 interface Cursor {

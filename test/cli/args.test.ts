@@ -19,7 +19,7 @@ describe("CLI arguments", () => {
       "--indicators", "ocaml"
     ])).toEqual({
       _tag: "backtest", data: ["a.csv", "b.csv"], simulate: [], bars: 5000, seed: 42, format: "binance", symbol: undefined,
-      strategy: "s.lua", cash: 5000, commission: 0.001, out: "o", badRows: "skip", window: 50, from: undefined, to: undefined, quiet: true,
+      strategy: "s.lua", cash: 5000, commission: 0.001, out: "o", badRows: "skip", window: 50, from: undefined, to: undefined, period: "all", quiet: true,
       indicators: "ocaml", params: {}, closeWatchTimeout: undefined
     })
   })

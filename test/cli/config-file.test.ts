@@ -47,6 +47,7 @@ symbol = "BTCUSDT"
 bad_rows = "skip"
 from = 2022-01-01
 to = 2023-03-31T12:00:00Z
+period = "common"
 
 [strategy]
 file = "s.lua"
@@ -107,14 +108,15 @@ describe("backtest --config: what a config file sets", () => {
       window: 50,
       from: Date.UTC(2022, 0, 1),
       to: Date.UTC(2023, 2, 31, 12),
+      period: "common",
       quiet: true,
       indicators: "ocaml",
       params: { fast: 12, ratio: 0.5, allow_short: true, mode: "breakout" },
       paramOrigins: {
-        fast: `${FILE}:17: strategy.params.fast`,
-        ratio: `${FILE}:18: strategy.params.ratio`,
-        allow_short: `${FILE}:19: strategy.params.allow_short`,
-        mode: `${FILE}:20: strategy.params.mode`
+        fast: `${FILE}:18: strategy.params.fast`,
+        ratio: `${FILE}:19: strategy.params.ratio`,
+        allow_short: `${FILE}:20: strategy.params.allow_short`,
+        mode: `${FILE}:21: strategy.params.mode`
       },
       closeWatchTimeout: { ms: 6 * 3_600_000 },
       execution: {

@@ -227,6 +227,33 @@ describe("trading-engine CLI: real data", () => {
     expect(suspects.map((s) => [s.timestamp, path.basename(s.file), s.line])).toEqual([[1679659200000, "ETHUSDT-1h-2023-03.csv", 565]])
     assertConsistent(r)
   })
+
+  it("BTCUSDT (6-column, 2018–2025) + ETHUSDT (15 dumps) in one account over their common period (--period common)", async () => {
+    const dir = dataFile("market", "binance_spot_klines_dump")
+    const eth = fs.readdirSync(dir).filter((f) => /^ETHUSDT-1h-.*\.csv$/.test(f)).sort().map((f) => path.join(dir, f))
+    const btc = dataFile("market", "binance_btcusdt_1h_6col", "BTCUSDT_1h_2018-02-09_2025-03-31.csv")
+    const out = tmpPath("btc-eth")
+    const run = await cli("backtest", "--data", btc, ...eth, "--period", "common", "--strategy", EMA_LUA, "--out", out)
+    expect(run.status, show(run)).toBe(0)
+    expect(run.stdout).toContain("BTCUSDT: 10919 bars 2022-01-01T00:00:00Z → 2023-03-31T23:00:00Z")
+    expect(run.stdout).toContain("ETHUSDT: 10919 bars 2022-01-01T00:00:00Z → 2023-03-31T23:00:00Z")
+    const r = readResult(out)
+    expect(r.symbols).toEqual(["BTCUSDT", "ETHUSDT"])
+    assertConsistent(r)
+    // both symbols trade, from one cash balance
+    for (const symbol of r.symbols) expect(r.trades.filter((t) => t.symbol === symbol).length, symbol).toBeGreaterThan(10)
+    // the shared account: the symbols' P&L curves add up to the equity minus the initial cash at every point
+    const curves = r.symbolEquity!
+    expect(curves.map((c) => c.symbol)).toEqual(["BTCUSDT", "ETHUSDT"])
+    for (let i = 0; i < r.equity.equity.length; i++) {
+      const sum = curves[0]!.pnl[i]! + curves[1]!.pnl[i]!
+      if (Math.abs(r.metrics.initialCash + sum - r.equity.equity[i]!) > 1e-6) throw new Error(`point ${i}: ${r.metrics.initialCash} + ${sum} != ${r.equity.equity[i]}`)
+    }
+    const a = r.account!
+    expect(a.symbols.map((s) => s.symbol)).toEqual(["BTCUSDT", "ETHUSDT"])
+    expect(a.realizedPnl).toBeCloseTo(a.symbols.reduce((x, s) => x + s.realizedPnl, 0), 6)
+    expect(a.cash).toBeCloseTo(r.metrics.finalEquity, 6) // everything is closed at the end of the data
+  })
 })
 
 describe("trading-engine validate and --param", () => {

@@ -174,6 +174,37 @@ describe("binance_spot_klines_dump", () => {
       assert.isTrue(chunkSizes.length > 1 && chunkSizes.every((n) => n <= 4096))
       assert.deepStrictEqual(quality.symbols.map((s) => s.symbol), ["BTCUSDT", "ETHUSDT"])
     }))
+
+  it.effect("period common: BTCUSDT 2018–2025 + ETHUSDT 2022-01–2023-03 keep exactly ETHUSDT's span, as --from/--to would", () =>
+    Effect.gen(function*() {
+      const files = [...ethFiles, market("binance_btcusdt_1h_6col", "BTCUSDT_1h_2018-02-09_2025-03-31.csv")]
+      const common = yield* collect(csvMarketData({ files, period: "common" }))
+      const ranged = yield* collect(csvMarketData({ files, from: utc("2022-01-01T00:00:00Z"), to: utc("2023-03-31T23:00:01Z") }))
+      assert.strictEqual(common.bars.length, 2 * 10_919)
+      assert.deepStrictEqual(common.bars, ranged.bars)
+      assert.deepStrictEqual(common.quality, ranged.quality)
+      for (const s of common.quality.symbols) {
+        assert.strictEqual(s.first, utc("2022-01-01T00:00:00Z"))
+        assert.strictEqual(s.last, utc("2023-03-31T23:00:00Z"))
+      }
+      // within --from/--to: the common part of what is left
+      const late = yield* collect(csvMarketData({ files, period: "common", from: utc("2023-03-01T00:00:00Z"), to: utc("2024-01-01T00:00:00Z") }))
+      assert.strictEqual(late.bars[0]!.timestamp, utc("2023-03-01T00:00:00Z"))
+      assert.strictEqual(late.bars[late.bars.length - 1]!.timestamp, utc("2023-03-31T23:00:00Z"))
+    }))
+
+  it.effect("period common with symbols that never overlap fails, naming each symbol's span", () =>
+    Effect.gen(function*() {
+      const error = yield* collectError(csvMarketData({
+        files: [`${dir}/BTCUSDT-1h-2022-01.csv`, `${dir}/ETHUSDT-1h-2023-03.csv`],
+        period: "common"
+      }))
+      assert.strictEqual(error._tag, "DataFileError")
+      assert.strictEqual(
+        error.message,
+        "(all data files): the symbols have no common period: BTCUSDT 2022-01-01T00:00:00Z → 2022-01-31T23:00:00Z, ETHUSDT 2023-03-01T00:00:00Z → 2023-03-31T23:00:00Z"
+      )
+    }))
 })
 
 describe("binance_us_1m", () => {

@@ -140,7 +140,7 @@ describe("HTML report in Chromium", () => {
 
   it("the per-symbol P&L chart has a line per symbol, and the lines' last points add up to the final equity minus the cash", async () => {
     const pnl = await page.evaluate(() => {
-      const w = window as unknown as { tradingReport: { data: { symbolPnl?: { names: Array<string>; t: Array<number>; v: Array<Array<number>> } }; charts: Record<string, { series: Array<{ label: string }> }> } }
+      const w = globalThis as unknown as { tradingReport: { data: { symbolPnl?: { names: Array<string>; t: Array<number>; v: Array<Array<number>> } }; charts: Record<string, { series: Array<{ label: string }> }> } }
       const d = w.tradingReport.data.symbolPnl!
       return { names: d.names, last: d.v.map((v) => v[v.length - 1]!), labels: w.tradingReport.charts["symbol-pnl-chart"]!.series.map((s) => s.label) }
     })

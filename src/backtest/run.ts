@@ -40,6 +40,7 @@ import type { FillModelConfig } from "../execution/fill-model.ts"
 import { type IndicatorBackendName, IndicatorEngine, typescriptIndicatorBackend } from "../indicators/IndicatorEngine.ts"
 import { csvMarketData, simulatedMarketData } from "../market-data/layers.ts"
 import type { BadRowPolicy } from "../market-data/MarketData.ts"
+import type { LuaStrategyOptions } from "../strategy/lua/host.ts"
 import { Strategy } from "../strategy/Strategy.ts"
 import type { BacktestResult } from "./result.ts"
 
@@ -88,7 +89,19 @@ export interface BacktestSpec extends Omit<RunOptions, "initialCash"> {
    * by the declared type as from `--param fast=12`. For a TypeScript definition, build it with its parameters instead.
    */
   readonly params?: Readonly<Record<string, StrategyParamValue>> | undefined
+  /**
+   * The sandbox of a Lua strategy file: instruction and wall-clock budgets per call, the string cap, worker isolation
+   * with its memory cap, coroutines (see `LuaStrategyOptions` and docs/strategy-guide.md). Defaults: in-process,
+   * 1,000,000 instructions per call (`DEFAULT_INSTRUCTION_LIMIT`).
+   */
+  readonly lua?: LuaSandboxOptions | undefined
 }
+
+/** The {@link LuaStrategyOptions} a backtest may set (the rest is chosen by the run). */
+export type LuaSandboxOptions = Pick<
+  LuaStrategyOptions,
+  "instructionLimit" | "timeoutMs" | "maxStringBytes" | "isolation" | "memoryLimitMb" | "coroutines"
+>
 
 /**
  * The Layer of an indicator backend. The OCaml build is imported only when asked for, so runs on the default backend
@@ -120,6 +133,9 @@ export const backtest = (spec: BacktestSpec): Effect.Effect<BacktestResult, Mark
       ...(data.seed !== undefined ? { seed: data.seed } : {}),
       ...(data.intervalMs !== undefined ? { intervalMs: data.intervalMs } : {})
     })
+  if (typeof spec.strategy !== "string" && spec.lua !== undefined && Object.keys(spec.lua).length > 0) {
+    return Effect.fail(new ConfigError({ field: "lua", reason: "sandbox options apply to a Lua strategy file, not to a TypeScript definition" }))
+  }
   if (typeof spec.strategy !== "string" && spec.params !== undefined && Object.keys(spec.params).length > 0) {
     return Effect.fail(new ConfigError({
       field: "params",
@@ -127,7 +143,7 @@ export const backtest = (spec: BacktestSpec): Effect.Effect<BacktestResult, Mark
     }))
   }
   const strategy = typeof spec.strategy === "string"
-    ? Strategy.layerLua(spec.strategy, spec.params !== undefined ? { params: spec.params } : {})
+    ? Strategy.layerLua(spec.strategy, { ...spec.lua, ...(spec.params !== undefined ? { params: spec.params } : {}) })
     : Strategy.layer(spec.strategy)
   const venue = spec.execution ?? {}
   const execution = Execution.layerSimulated({

@@ -8,6 +8,8 @@ import { parseParamAssignments, type StrategyParamValue } from "../domain/params
 import type { FillModelConfig, SlippageConfig } from "../execution/fill-model.ts"
 import { type IndicatorBackendName, INDICATOR_BACKENDS } from "../indicators/IndicatorEngine.ts"
 import type { RiskConfig } from "../risk/risk-manager.ts"
+import type { LuaSandboxOptions } from "../backtest/run.ts"
+import type { StrategyErrorPolicy } from "../engine/core.ts"
 
 /** Exit codes of the CLI. */
 export const ExitCode = {
@@ -81,6 +83,10 @@ export interface BacktestCommand {
   readonly exchangeInfo?: string | undefined
   /** The risk rules (`--risk-per-trade`, `--max-drawdown`, …); `undefined` when none is given. */
   readonly risk?: RiskConfig | undefined
+  /** The Lua sandbox (`--isolation`, `--instruction-limit`, `--call-timeout`, `--memory-limit`, `--coroutines`). */
+  readonly lua?: LuaSandboxOptions | undefined
+  /** `--on-strategy-error`: what happens to a failed symbol's open position (default `manage`). */
+  readonly onStrategyError?: StrategyErrorPolicy | undefined
 }
 
 /** The parsed `validate` command: load a strategy (with parameter overrides) and report. */
@@ -196,6 +202,15 @@ Risk (docs/risk.md; fractions as 0.01 or 1%):
   --period <p>            all | common: with several symbols, only the period all of them cover (default all)
   --out <dir>             write result.json and report.html there (default out/<strategy name>)
   --quiet                 no progress on stderr
+Lua sandbox (docs/strategy-guide.md, "Limits"):
+  --isolation <mode>      none | worker: run each symbol's VM in a worker thread with a hard memory cap
+                          (default none: in-process, about 6x faster)
+  --instruction-limit <n> Lua instructions per strategy call (default 1000000)
+  --call-timeout <t>      wall-clock budget per call: 250ms, 2s (default 2 µs per allowed instruction, >= 1s)
+  --memory-limit <MiB>    with --isolation worker: each worker's heap (default 256)
+  --coroutines            open the coroutine library (same limits apply)
+  --on-strategy-error <p> manage | flatten: a failed symbol opens nothing new and keeps managing its open position
+                          with its stops (default), or exits it at the next open
 Exit codes: 0 ok, 2 bad arguments, 3 bad data, 4 strategy error, 5 cannot write output, 1 unexpected.
 `
 
@@ -300,7 +315,13 @@ export const BACKTEST_FLAGS: Readonly<Record<string, Arity>> = {
   "--flatten-on-kill": "none",
   "--max-open-positions": "one",
   "--max-exposure": "one",
-  "--quiet": "none"
+  "--quiet": "none",
+  "--isolation": "one",
+  "--instruction-limit": "one",
+  "--call-timeout": "one",
+  "--memory-limit": "one",
+  "--coroutines": "none",
+  "--on-strategy-error": "one"
 }
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] }
@@ -333,6 +354,8 @@ interface BacktestDraft {
   closeWatchTimeout: BacktestCommand["closeWatchTimeout"]
   execution: Mutable<NonNullable<BacktestCommand["execution"]>>
   risk: Mutable<RiskConfig>
+  lua: Mutable<LuaSandboxOptions>
+  onStrategyError: StrategyErrorPolicy | undefined
   exchangeInfo: string | undefined
   makerRate: number | undefined
   minimum: number | undefined
@@ -363,6 +386,8 @@ const newBacktestDraft = (): BacktestDraft => ({
   closeWatchTimeout: undefined,
   execution: {},
   risk: {},
+  lua: {},
+  onStrategyError: undefined,
   exchangeInfo: undefined,
   makerRate: undefined,
   minimum: undefined,
@@ -487,6 +512,26 @@ const applyBacktestFlag = (d: BacktestDraft, flag: string, values: ReadonlyArray
     case "--quiet":
       d.quiet = true
       return
+    case "--isolation":
+      if (v !== "none" && v !== "worker") throw new UsageError(`--isolation: expected none or worker, got ${JSON.stringify(v)}`)
+      d.lua.isolation = v
+      return
+    case "--instruction-limit":
+      d.lua.instructionLimit = parseNumber(flag, v, (n) => Number.isInteger(n) && n > 0, "a positive integer")
+      return
+    case "--call-timeout":
+      d.lua.timeoutMs = parseMilliseconds(flag, v)
+      return
+    case "--memory-limit":
+      d.lua.memoryLimitMb = parseNumber(flag, v.replace(/\s*(MiB|MB|M)$/i, ""), (n) => Number.isInteger(n) && n >= 16, "a whole number of MiB, at least 16")
+      return
+    case "--coroutines":
+      d.lua.coroutines = true
+      return
+    case "--on-strategy-error":
+      if (v !== "manage" && v !== "flatten") throw new UsageError(`--on-strategy-error: expected manage or flatten, got ${JSON.stringify(v)}`)
+      d.onStrategyError = v
+      return
     default:
       throw new UsageError(`unknown option ${flag}`)
   }
@@ -507,6 +552,9 @@ const finishBacktest = (d: BacktestDraft): BacktestCommand => {
     throw new UsageError("--slippage in ticks needs --tick-size, or --exchange-info for each symbol's tick size")
   }
   if (risk.flattenOnKill === true && risk.maxDrawdown === undefined) throw new UsageError("--flatten-on-kill needs --max-drawdown")
+  if (d.lua.memoryLimitMb !== undefined && d.lua.isolation !== "worker") {
+    throw new UsageError("--memory-limit needs --isolation worker (an in-process Lua VM has no memory cap of its own)")
+  }
   if (d.makerRate !== undefined || d.minimum !== undefined) {
     execution.commission = {
       takerRate: d.commission,
@@ -538,7 +586,9 @@ const finishBacktest = (d: BacktestDraft): BacktestCommand => {
     closeWatchTimeout: d.closeWatchTimeout,
     execution: Object.keys(execution).length > 0 ? execution : undefined,
     exchangeInfo: d.exchangeInfo,
-    risk: Object.keys(risk).length > 0 ? risk : undefined
+    risk: Object.keys(risk).length > 0 ? risk : undefined,
+    lua: Object.keys(d.lua).length > 0 ? d.lua : undefined,
+    onStrategyError: d.onStrategyError
   }
 }
 
@@ -637,6 +687,14 @@ const parseParams = (values: ReadonlyArray<string>, before: Readonly<Record<stri
 }
 
 const DURATION_UNITS: Readonly<Record<string, number>> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }
+
+/** `250ms`, `2s` or a bare number of milliseconds. */
+export const parseMilliseconds = (flag: string, raw: string): number => {
+  const m = /^(\d+(?:\.\d+)?)\s*(ms|s)?$/.exec(raw.trim())
+  const n = m === null ? NaN : Number(m[1]) * (m[2] === "s" ? 1000 : 1)
+  if (m === null || !(n > 0)) throw new UsageError(`${flag}: expected milliseconds (250, 250ms) or seconds (2s), got ${JSON.stringify(raw)}`)
+  return n
+}
 
 /** `12` (bars) or a duration `90m`, `6h`, `2d`, `30s`. */
 export const parseTimeout = (raw: string): { readonly bars: number } | { readonly ms: number } => {

@@ -62,7 +62,13 @@ export const CONFIG_KEYS: Readonly<Record<string, Readonly<Record<string, KeySpe
     file: key("--strategy", "path"),
     closewatch_timeout: key("--closewatch-timeout", "quantity"),
     indicators: key("--indicators", "text"),
-    window: key("--window", "number")
+    window: key("--window", "number"),
+    isolation: key("--isolation", "text"),
+    instruction_limit: key("--instruction-limit", "number"),
+    call_timeout: key("--call-timeout", "quantity"),
+    memory_limit: key("--memory-limit", "quantity"),
+    coroutines: key("--coroutines", "switch"),
+    on_error: key("--on-strategy-error", "text")
   },
   account: {
     cash: key("--cash", "number"),

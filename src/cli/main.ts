@@ -129,6 +129,8 @@ export const runBacktestCommand = (cmd: BacktestCommand, io: CliIO): Effect.Effe
         ? undefined
         : { ...cmd.execution, ...(instruments !== undefined ? { instruments } : {}) },
       risk: cmd.risk,
+      lua: cmd.lua,
+      onStrategyError: cmd.onStrategyError,
       onProgress
     })
     const seconds = (performance.now() - started) / 1000

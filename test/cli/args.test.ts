@@ -141,4 +141,17 @@ describe("CLI arguments", () => {
     expect(parseFraction("--x", "2.5%")).toBeCloseTo(0.025, 15)
     expect(parseSlippage("1.5 ticks")).toEqual({ kind: "ticks", ticks: 1.5 })
   })
+
+  it("the Lua sandbox flags and the strategy-error policy", () => {
+    const cmd = parseArgs(["backtest", "--data", "a.csv", "--strategy", "s.lua", "--isolation", "worker", "--instruction-limit", "20000",
+      "--call-timeout", "250ms", "--memory-limit", "96MiB", "--coroutines", "--on-strategy-error", "flatten"])
+    expect(cmd).toMatchObject({ lua: { isolation: "worker", instructionLimit: 20_000, timeoutMs: 250, memoryLimitMb: 96, coroutines: true }, onStrategyError: "flatten" })
+    const plain = parseArgs(["backtest", "--data", "a.csv", "--strategy", "s.lua"])
+    expect(plain).toMatchObject({ lua: undefined, onStrategyError: undefined })
+    expect(usage(["backtest", "--data", "a.csv", "--strategy", "s.lua", "--isolation", "thread"])).toBe(`--isolation: expected none or worker, got "thread"`)
+    expect(usage(["backtest", "--data", "a.csv", "--strategy", "s.lua", "--instruction-limit", "1.5"])).toBe(`--instruction-limit: expected a positive integer, got "1.5"`)
+    expect(usage(["backtest", "--data", "a.csv", "--strategy", "s.lua", "--isolation", "worker", "--memory-limit", "8"]))
+      .toBe(`--memory-limit: expected a whole number of MiB, at least 16, got "8"`)
+    expect(usage(["backtest", "--data", "a.csv", "--strategy", "s.lua", "--on-strategy-error", "ignore"])).toBe(`--on-strategy-error: expected manage or flatten, got "ignore"`)
+  })
 })

@@ -54,6 +54,12 @@ file = "s.lua"
 closewatch_timeout = "6h"
 indicators = "ocaml"
 window = 50
+isolation = "worker"
+instruction_limit = 5000000
+call_timeout = "2s"
+memory_limit = 128
+coroutines = true
+on_error = "flatten"
 
 [strategy.params]
 fast = 12
@@ -113,10 +119,10 @@ describe("backtest --config: what a config file sets", () => {
       indicators: "ocaml",
       params: { fast: 12, ratio: 0.5, allow_short: true, mode: "breakout" },
       paramOrigins: {
-        fast: `${FILE}:18: strategy.params.fast`,
-        ratio: `${FILE}:19: strategy.params.ratio`,
-        allow_short: `${FILE}:20: strategy.params.allow_short`,
-        mode: `${FILE}:21: strategy.params.mode`
+        fast: `${FILE}:24: strategy.params.fast`,
+        ratio: `${FILE}:25: strategy.params.ratio`,
+        allow_short: `${FILE}:26: strategy.params.allow_short`,
+        mode: `${FILE}:27: strategy.params.mode`
       },
       closeWatchTimeout: { ms: 6 * 3_600_000 },
       execution: {
@@ -128,7 +134,9 @@ describe("backtest --config: what a config file sets", () => {
         commission: { takerRate: 0.001, makerRate: 0.0005, minimum: 1 }
       },
       exchangeInfo: rel("info.json"),
-      risk: { riskPerTrade: 0.01, maxDrawdown: 0.2, flattenOnKill: true, dailyLossLimit: 0.03, maxOpenPositions: 2, maxGrossExposure: 1.5 }
+      risk: { riskPerTrade: 0.01, maxDrawdown: 0.2, flattenOnKill: true, dailyLossLimit: 0.03, maxOpenPositions: 2, maxGrossExposure: 1.5 },
+      lua: { isolation: "worker", instructionLimit: 5_000_000, timeoutMs: 2000, memoryLimitMb: 128, coroutines: true },
+      onStrategyError: "flatten"
     })
   })
 

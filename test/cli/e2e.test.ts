@@ -507,6 +507,91 @@ describe("trading-engine CLI: bad data and strategy errors", () => {
   })
 })
 
+describe("trading-engine CLI: the Lua sandbox flags", () => {
+  /** Busy once (bar 50 of a symbol: a 200,000-step loop, about 400k instructions), enters on bar 10, fails on bar 30. */
+  const PROBE_LUA = `
+local n = 0
+function detect_opportunity(market_data, context, indicators)
+  n = n + 1
+  if n == 50 then
+    local t = 0
+    for i = 1, 200000 do t = t + i end
+  end
+  if n == 10 then return { action = "enter_long", quantity = 0.5, stop_loss = market_data.close * 0.01 } end
+  return nil
+end
+function filter_commitment(market_data, context, indicators) return nil end
+function manage_position(market_data, context, indicators)
+  n = n + 1
+  if n == 30 then error("boom") end
+  return nil
+end
+`
+  const probe = () => {
+    const file = tmpPath("probe.lua")
+    fs.writeFileSync(file, PROBE_LUA)
+    return ["--data", DEMO_DATA[0]!, "--strategy", file, "--quiet"]
+  }
+
+  it("--on-strategy-error flatten exits the failed symbol's position at the next open; manage (default) keeps it", async () => {
+    const manage = await cli("backtest", ...probe(), "--out", tmpPath("probe-manage"))
+    const flatten = await cli("backtest", ...probe(), "--on-strategy-error", "flatten", "--out", tmpPath("probe-flatten"))
+    for (const r of [manage, flatten]) {
+      expect(r.status, show(r)).toBe(0)
+      expect(r.stdout).toMatch(/SIM-A at .*probe\.lua:15: runtime: boom/)
+    }
+    const kept = readResult(tmpPath("probe-manage")).trades
+    const closed = readResult(tmpPath("probe-flatten")).trades
+    expect(kept.map((t) => t.exitReason)).toEqual(["end_of_data"])
+    expect(closed.map((t) => t.exitReason)).toEqual(["strategy"])
+    const failedAt = readResult(tmpPath("probe-flatten")).failures[0]!.timestamp
+    expect(closed[0]!.exitTime).toBe(failedAt + 3_600_000)
+  })
+
+  it("--instruction-limit: the busy bar fails with kind limit under a small budget and passes under the default", async () => {
+    // enter nothing, so the busy bar (bar 50) is reached in Watch
+    const file = tmpPath("busy.lua")
+    fs.writeFileSync(file, PROBE_LUA.replace("if n == 10 then", "if false then"))
+    const base = ["--data", DEMO_DATA[0]!, "--strategy", file, "--quiet"]
+    const tight = await cli("backtest", ...base, "--instruction-limit", "100000", "--out", tmpPath("busy-tight"))
+    const loose = await cli("backtest", ...base, "--out", tmpPath("busy-loose"))
+    for (const r of [tight, loose]) expect(r.status, show(r)).toBe(0)
+    expect(readResult(tmpPath("busy-loose")).failures).toEqual([])
+    const failures = readResult(tmpPath("busy-tight")).failures
+    expect(failures).toHaveLength(1)
+    expect(failures[0]!.message).toMatch(/busy\.lua:7: limit: .*100000 instructions/)
+  })
+
+  it("--isolation worker --memory-limit: a table memory bomb fails with kind memory and the run goes on", async () => {
+    const file = tmpPath("bomb.lua")
+    fs.writeFileSync(file, `
+function detect_opportunity(market_data, context, indicators)
+  local t = {}
+  for i = 1, 1e9 do t[i] = { i, i, i, i } end
+end
+function filter_commitment(market_data, context, indicators) return nil end
+function manage_position(market_data, context, indicators) return nil end
+`)
+    const run = await cli("backtest", "--data", ...DEMO_DATA, "--strategy", file, "--quiet", "--isolation", "worker", "--memory-limit", "64",
+      "--instruction-limit", "1000000000", "--call-timeout", "60s", "--out", tmpPath("bomb"))
+    expect(run.status, show(run)).toBe(0)
+    const r = readResult(tmpPath("bomb"))
+    expect(r.failures.map((f) => f.symbol).sort()).toEqual(["SIM-A", "SIM-B"])
+    for (const f of r.failures) expect(f.message).toMatch(/bomb\.lua.*memory/)
+    expect(r.metrics.bars).toBe(GOLDEN_DEMO.bars)
+  })
+
+  it("bad sandbox flags are usage errors", async () => {
+    const demo = ["--data", ...DEMO_DATA, "--strategy", EMA_LUA]
+    const noWorker = await cli("backtest", ...demo, "--memory-limit", "64")
+    expect(noWorker.status, show(noWorker)).toBe(2)
+    expect(noWorker.stderr).toContain("--memory-limit needs --isolation worker")
+    const badTimeout = await cli("backtest", ...demo, "--call-timeout", "soon")
+    expect(badTimeout.status, show(badTimeout)).toBe(2)
+    expect(badTimeout.stderr).toContain(`--call-timeout: expected milliseconds (250, 250ms) or seconds (2s), got "soon"`)
+  })
+})
+
 describe("trading-engine CLI: help and version", () => {
   const pkg = JSON.parse(fs.readFileSync(repoFile("package.json"), "utf8")) as { version: string }
 

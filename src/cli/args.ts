@@ -162,13 +162,16 @@ Data (one of):
   --simulate <SYM>...     seeded random-walk bars for these symbols instead of files
     --bars <n>            bars per simulated symbol (default 5000)
     --seed <n>            random seed (default 42)
-Options:
-  --strategy <file.lua>   the strategy script (required)
   --format <f>            auto | binance | ohlcv (default auto)
   --symbol <S>            symbol name for the files (default: from each file name)
+  --bad-rows <policy>     fail | skip: what to do with a malformed row (default fail)
+  --from <time>           only bars opening at or after this UTC time (2022-01-01 or 2022-01-01T12:00Z)
+  --to <time>             only bars opening before this UTC time
+  --period <p>            all | common: with several symbols, only the period all of them cover (default all)
+Strategy and account:
+  --strategy <file.lua>   the strategy script (required)
   --cash <amount>         starting cash (default 10000)
   --commission <rate>     per fill, a fraction (0.001) or a percentage (0.1%) (default 0.001)
-  --bad-rows <policy>     fail | skip: what to do with a malformed row (default fail)
   --window <n>            bars for indicators.high/low/range/avg_volume (default 20)
   --indicators <backend>  typescript | ocaml: which implementation computes the indicators
                           (default typescript; ocaml runs the OCaml reference build, same values)
@@ -197,12 +200,7 @@ Risk (docs/risk.md; fractions as 0.01 or 1%):
   --max-open-positions <n>
                           at most n symbols with a position
   --max-exposure <x>      gross notional of all positions at most x × equity
-  --from <time>           only bars opening at or after this UTC time (2022-01-01 or 2022-01-01T12:00Z)
-  --to <time>             only bars opening before this UTC time
-  --period <p>            all | common: with several symbols, only the period all of them cover (default all)
-  --out <dir>             write result.json and report.html there (default out/<strategy name>)
-  --quiet                 no progress on stderr
-Lua sandbox (docs/strategy-guide.md, "Limits"):
+Lua sandbox (docs/strategy-guide.md, "Sandbox and limits"):
   --isolation <mode>      none | worker: run each symbol's VM in a worker thread with a hard memory cap
                           (default none: in-process, about 6x faster)
   --instruction-limit <n> Lua instructions per strategy call (default 1000000)
@@ -211,6 +209,9 @@ Lua sandbox (docs/strategy-guide.md, "Limits"):
   --coroutines            open the coroutine library (same limits apply)
   --on-strategy-error <p> manage | flatten: a failed symbol opens nothing new and keeps managing its open position
                           with its stops (default), or exits it at the next open
+Output:
+  --out <dir>             write result.json and report.html there (default out/<strategy name>)
+  --quiet                 no progress on stderr
 Exit codes: 0 ok, 2 bad arguments, 3 bad data, 4 strategy error, 5 cannot write output, 1 unexpected.
 `
 

@@ -77,3 +77,6 @@ export const emaCrossover = (params: EmaCrossoverParams = defaultEmaCrossoverPar
     }
   })
 }
+
+/** The strategy with its default parameters: what `trading-engine backtest --strategy strategies/ema_crossover.ts` runs. */
+export default emaCrossover()

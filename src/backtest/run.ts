@@ -41,6 +41,7 @@ import { type IndicatorBackendName, IndicatorEngine, typescriptIndicatorBackend 
 import { csvMarketData, simulatedMarketData } from "../market-data/layers.ts"
 import type { BadRowPolicy } from "../market-data/MarketData.ts"
 import type { LuaStrategyOptions } from "../strategy/lua/host.ts"
+import { isStrategyModule } from "../strategy/module.ts"
 import { Strategy } from "../strategy/Strategy.ts"
 import type { BacktestResult } from "./result.ts"
 
@@ -68,6 +69,10 @@ export type DataSpec =
 /** A backtest: data, strategy (a Lua file path or a definition), account and fill settings. */
 export interface BacktestSpec extends Omit<RunOptions, "initialCash"> {
   readonly data: DataSpec
+  /**
+   * A Lua script (`strategies/ema_crossover.lua`), a TypeScript or JavaScript module exporting a definition
+   * (`strategies/ema_crossover.ts`, or `file.ts#exportName`), or a definition built in code.
+   */
   readonly strategy: string | StrategyDefinition
   readonly initialCash?: number | undefined
   /** Commission per fill as a fraction of notional. Default 0.001 (0.1%). `execution.commission(Rate)` overrides it. */
@@ -142,9 +147,15 @@ export const backtest = (spec: BacktestSpec): Effect.Effect<BacktestResult, Mark
       reason: "parameter overrides apply to a Lua strategy file; build a TypeScript definition with its parameters instead"
     }))
   }
-  const strategy = typeof spec.strategy === "string"
-    ? Strategy.layerLua(spec.strategy, { ...spec.lua, ...(spec.params !== undefined ? { params: spec.params } : {}) })
-    : Strategy.layer(spec.strategy)
+  const params = spec.params !== undefined ? { params: spec.params } : {}
+  if (typeof spec.strategy === "string" && isStrategyModule(spec.strategy) && spec.lua !== undefined && Object.keys(spec.lua).length > 0) {
+    return Effect.fail(new ConfigError({ field: "lua", reason: `sandbox options apply to a Lua strategy file, not to ${spec.strategy}` }))
+  }
+  const strategy = typeof spec.strategy !== "string"
+    ? Strategy.layer(spec.strategy)
+    : isStrategyModule(spec.strategy)
+    ? Strategy.layerModule(spec.strategy, params)
+    : Strategy.layerLua(spec.strategy, { ...spec.lua, ...params })
   const venue = spec.execution ?? {}
   const execution = Execution.layerSimulated({
     ...venue,

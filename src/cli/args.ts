@@ -169,7 +169,8 @@ Data (one of):
   --to <time>             only bars opening before this UTC time
   --period <p>            all | common: with several symbols, only the period all of them cover (default all)
 Strategy and account:
-  --strategy <file.lua>   the strategy script (required)
+  --strategy <file>       the strategy (required): a Lua script, or a TypeScript/JavaScript module exporting a
+                          definition (strategies/ema_crossover.ts; file.ts#name picks an export)
   --cash <amount>         starting cash (default 10000)
   --commission <rate>     per fill, a fraction (0.001) or a percentage (0.1%) (default 0.001)
   --window <n>            bars for indicators.high/low/range/avg_volume (default 20)

@@ -16,6 +16,7 @@ import { defaultParams, formatRegistry, indicatorRegistry } from "../indicators/
 import type { StrategyParamSpec } from "../domain/params.ts"
 import type { StrategyError } from "../domain/errors.ts"
 import { loadLuaStrategy } from "../strategy/lua/host.ts"
+import { isStrategyModule, loadStrategyModule, strategyTargetFile } from "../strategy/module.ts"
 import { type InstrumentSpec, parseBinanceExchangeInfo } from "../execution/instrument.ts"
 import {
   BACKTEST_HELP,
@@ -65,7 +66,7 @@ export const describeQuality = (result: BacktestResult): Array<string> => {
   return lines
 }
 
-const strategyName = (file: string): string => path.basename(file).replace(/\.[^.]+$/, "")
+const strategyName = (target: string): string => path.basename(strategyTargetFile(target)).replace(/\.[^.]+$/, "")
 
 /** For a refused parameter value that came from a config file: a line saying where it is set. */
 const paramOriginNotes = (e: StrategyError, origins: Readonly<Record<string, string>> | undefined): string => {
@@ -80,7 +81,7 @@ const paramOriginNotes = (e: StrategyError, origins: Readonly<Record<string, str
 export const runBacktestCommand = (cmd: BacktestCommand, io: CliIO): Effect.Effect<number> =>
   Effect.gen(function*() {
     // A missing strategy or data file is an argument problem: say so before doing any work.
-    for (const file of [cmd.strategy, ...cmd.data, ...(cmd.exchangeInfo !== undefined ? [cmd.exchangeInfo] : [])]) {
+    for (const file of [strategyTargetFile(cmd.strategy), ...cmd.data, ...(cmd.exchangeInfo !== undefined ? [cmd.exchangeInfo] : [])]) {
       const readable = yield* Effect.tryPromise(async () => {
         await access(file, constants.R_OK)
         return (await stat(file)).isFile()
@@ -202,10 +203,11 @@ const describeParam = (p: StrategyParamSpec, value: unknown): string => {
 
 /** `validate`: loads the strategy as a backtest would (sandbox, required functions, parameters) and reports. */
 export const runValidateCommand = (cmd: ValidateCommand, io: CliIO): Effect.Effect<number> =>
-  loadLuaStrategy(cmd.strategy, { params: cmd.params }).pipe(
+  (isStrategyModule(cmd.strategy) ? loadStrategyModule(cmd.strategy, { params: cmd.params }) : loadLuaStrategy(cmd.strategy, { params: cmd.params })).pipe(
     Effect.map((definition) => {
       const params = definition.params ?? []
-      const lines = [`${cmd.strategy}: ok (${definition.name}: detect_opportunity, filter_commitment, manage_position)`]
+      const functions = isStrategyModule(cmd.strategy) ? "detectOpportunity, filterCommitment, managePosition" : "detect_opportunity, filter_commitment, manage_position"
+      const lines = [`${cmd.strategy}: ok (${definition.name}: ${functions})`]
       if (params.length === 0) lines.push("no parameters declared")
       else lines.push(`parameters:`, ...params.map((p) => describeParam(p, definition.paramValues?.[p.name])))
       io.stdout(lines.join("\n") + "\n")

@@ -56,9 +56,11 @@ export const PRISTINE_SHA256 = {
   "ldebug.js": "624f81be3133cae7d91ec88dbb3bec9f265c5394babe3e1fa864d612a1b6ac85",
   "ldo.js": "675bda3021b0d9b6c47e36e81b83c7956ff6542ad56ee2a811790255a826adf2",
   "lobject.js": "3984c89e245469ff79a72f19eaac96566800fdf06ad7bf5361fe2017d30362b2",
+  "lopcodes.js": "05ff44648c2d2069e64a76e5125a7434ac98c50ee63c0341d7683d2524dc977e",
   "lparser.js": "23c6f045e91254d9aea1dde39dc886515252190a8d5255c71651c6801da95178",
   "lstate.js": "328179088667b512d9500333c445e07db84edd36b5698d2d7cbe3b8b09acc1ee",
   "ltm.js": "ced7bb56f13543b5f5119c45ead7da47e7bf6ce20174585f562f29dcbf754eda",
+  "lundump.js": "e979182d533d8238126625a8320856b254fe9b778100f5d3c586df8a31878274",
   "lvm.js": "b693090a36fddc1cdc152e731dbd008fa96cf67dbe930b96110abd7ec2676f0d"
 }
 
@@ -338,6 +340,223 @@ export const PATCHES = [
         replace: `    let res = ci.funcOff;
     L.ci = ci.previous; /* trading-engine callinfo-reuse: 'ci' stays linked as L.ci.next for the next call */
     return moveresults(L, firstResult, res, nres, wanted);`
+      }
+    ]
+  },
+  {
+    id: "light-calls",
+    summary: "OP_CALL calls the `lightcall` of a JS function that has one, without a call frame (one argument, one result)",
+    edits: [
+      {
+        file: "lvm.js",
+        find: `    LUA_MASKLINE,
+    LUA_MASKCOUNT,
+    LUA_MULTRET,
+`,
+        replace: `    LUA_MASKLINE,
+    LUA_MASKCOUNT,
+    LUA_MULTRET,
+    LUA_MASKCALL, /* trading-engine light-calls */
+    LUA_MASKRET,
+    LUA_MINSTACK,
+`
+      },
+      {
+        file: "lvm.js",
+        find: `const luaV_execute = function(L) {
+`,
+        replace: `/*
+** trading-engine light-calls (docs/fengari-patches.md): a JS function 'f' with a function property 'f.lightcall'
+** may be called by OP_CALL with one argument and one result without a call frame: 'f.lightcall(argTValue)' returns
+** a number (the result, a float), null (the result is nil) or undefined (not handled: the regular call follows, as
+** if the light call had not been tried). It must not throw, touch the Lua state, or differ from what 'f' returns.
+** Not tried when a call or return hook is set, nor when the regular call would have to grow the stack.
+*/
+const light_call = function(L, ra, ci) {
+    let fv = L.stack[ra];
+    if (fv.type !== LUA_TLCF) return false;
+    let light = fv.value.lightcall;
+    if (typeof light !== "function" || (L.hookmask & (LUA_MASKCALL | LUA_MASKRET)) !== 0 || L.stack_last - (ra + 2) <= LUA_MINSTACK)
+        return false;
+    let r = light(L.stack[ra + 1]);
+    if (r === null)
+        fv.setnilvalue();
+    else if (typeof r === "number")
+        fv.setfltvalue(r);
+    else
+        return false;
+    /* the stack as after the regular call: the slots above the result nil, the top at ci.top */
+    let top = ci.top;
+    if (L.top === top) {
+        for (let j = ra + 1; j < top; j++)
+            L.stack[j].setnilvalue();
+    } else {
+        ldo.adjust_top(L, ra + 1);
+        ldo.adjust_top(L, top);
+    }
+    return true;
+};
+
+const luaV_execute = function(L) {
+`
+      },
+      {
+        file: "lvm.js",
+        find: `                let nresults = i.C - 1;
+                if (b !== 0) ldo.adjust_top(L, ra+b);  /* else previous instruction set top */
+                if (ldo.luaD_precall(L, ra, nresults)) {`,
+        replace: `                let nresults = i.C - 1;
+                if (b === 2 && nresults === 1 && light_call(L, ra, ci)) /* trading-engine light-calls */
+                    break;
+                if (b !== 0) ldo.adjust_top(L, ra+b);  /* else previous instruction set top */
+                if (ldo.luaD_precall(L, ra, nresults)) {`
+      }
+    ]
+  },
+  {
+    id: "field-cache",
+    summary: "GETTABLE / SETTABLE / GETTABUP / SETTABUP with a constant string key remember the table entry they found",
+    edits: [
+      {
+        file: "lopcodes.js",
+        find: `            sBx:    ((ins >> POS_Bx) & MASK1(SIZE_Bx, 0)) - MAXARG_sBx
+        };`,
+        replace: `            sBx:    ((ins >> POS_Bx) & MASK1(SIZE_Bx, 0)) - MAXARG_sBx,
+            cache_t: null, /* trading-engine field-cache: the table and entry last found by this instruction */
+            cache_e: null
+        };`
+      },
+      {
+        file: "lundump.js",
+        find: `                sBx:    ((ins >> POS_Bx) & p.MASK1(SIZE_Bx, 0)) - MAXARG_sBx
+            };`,
+        replace: `                sBx:    ((ins >> POS_Bx) & p.MASK1(SIZE_Bx, 0)) - MAXARG_sBx,
+                cache_t: null, /* trading-engine field-cache (same shape as lopcodes.fullins) */
+                cache_e: null
+            };`
+      },
+      {
+        file: "lvm.js",
+        find: `const RB = function(L, base, i) {
+`,
+        replace: `/*
+** trading-engine field-cache (docs/fengari-patches.md): an instruction that indexes a table with a constant string
+** key remembers the table ('i.cache_t') and the entry of the key ('i.cache_e'). An entry stays the table's entry for
+** its key until it is removed ('mark_dead' sets its 'value' to undefined; adding the key again makes a new entry), and
+** assignments to an existing key write into its value TValue, so while 'cache_e.value' is defined and not nil it is
+** what 'luaH_get' would return for the key.
+*/
+const cache_field = function(i, t, key) {
+    if (!key.ttisstring()) return;
+    let e = t.strong.get(luaS_hashlongstr(key.value));
+    if (e !== void 0) {
+        i.cache_t = t;
+        i.cache_e = e;
+    }
+};
+
+const RB = function(L, base, i) {
+`
+      },
+      {
+        file: "lvm.js",
+        find: `            case OP_GETTABUP: {
+                let upval = cl.upvals[i.B];
+                let rc = RKC(L, base, k, i);
+                luaV_gettable(L, upval, rc, ra);
+                break;
+            }
+            case OP_GETTABLE: {
+                let rb = L.stack[RB(L, base, i)];
+                let rc = RKC(L, base, k, i);
+                luaV_gettable(L, rb, rc, ra);
+                break;
+            }
+            case OP_SETTABUP: {
+                let upval = cl.upvals[i.A];
+                let rb = RKB(L, base, k, i);
+                let rc = RKC(L, base, k, i);
+                settable(L, upval, rb, rc);
+                break;
+            }`,
+        replace: `            case OP_GETTABUP: {
+                let upval = cl.upvals[i.B];
+                let t = upval.value; /* trading-engine field-cache */
+                if (t === i.cache_t && upval.type === LUA_TTABLE) {
+                    let cv = i.cache_e.value;
+                    if (cv !== void 0 && cv.type !== LUA_TNIL) {
+                        L.stack[ra].setfrom(cv);
+                        break;
+                    }
+                }
+                let istable = upval.type === LUA_TTABLE;
+                let rc = RKC(L, base, k, i);
+                luaV_gettable(L, upval, rc, ra);
+                if (istable && ISK(i.C)) cache_field(i, t, rc);
+                break;
+            }
+            case OP_GETTABLE: {
+                let rb = L.stack[RB(L, base, i)];
+                let t = rb.value; /* trading-engine field-cache */
+                if (t === i.cache_t && rb.type === LUA_TTABLE) {
+                    let cv = i.cache_e.value;
+                    if (cv !== void 0 && cv.type !== LUA_TNIL) {
+                        L.stack[ra].setfrom(cv);
+                        break;
+                    }
+                }
+                let istable = rb.type === LUA_TTABLE;
+                let rc = RKC(L, base, k, i);
+                luaV_gettable(L, rb, rc, ra);
+                if (istable && ISK(i.C)) cache_field(i, t, rc);
+                break;
+            }
+            case OP_SETTABUP: {
+                let upval = cl.upvals[i.A];
+                let rc = RKC(L, base, k, i);
+                let t = upval.value; /* trading-engine field-cache */
+                if (t === i.cache_t && upval.type === LUA_TTABLE && rc.type !== LUA_TNIL) {
+                    let cv = i.cache_e.value;
+                    if (cv !== void 0 && cv.type !== LUA_TNIL) {
+                        cv.setfrom(rc);
+                        t.flags = 0; /* ltable.invalidateTMcache */
+                        break;
+                    }
+                }
+                let istable = upval.type === LUA_TTABLE;
+                let rb = RKB(L, base, k, i);
+                settable(L, upval, rb, rc);
+                if (istable && ISK(i.B)) cache_field(i, t, rb);
+                break;
+            }`
+      },
+      {
+        file: "lvm.js",
+        find: `            case OP_SETTABLE: {
+                let table = L.stack[ra];
+                let key = RKB(L, base, k, i);
+                let v = RKC(L, base, k, i);
+
+                settable(L, table, key, v);
+                break;`,
+        replace: `            case OP_SETTABLE: {
+                let table = L.stack[ra];
+                let v = RKC(L, base, k, i);
+                let t = table.value; /* trading-engine field-cache */
+                if (t === i.cache_t && table.type === LUA_TTABLE && v.type !== LUA_TNIL) {
+                    let cv = i.cache_e.value;
+                    if (cv !== void 0 && cv.type !== LUA_TNIL) {
+                        cv.setfrom(v);
+                        t.flags = 0; /* ltable.invalidateTMcache */
+                        break;
+                    }
+                }
+                let istable = table.type === LUA_TTABLE;
+                let key = RKB(L, base, k, i);
+
+                settable(L, table, key, v);
+                if (istable && ISK(i.B)) cache_field(i, t, key);
+                break;`
       }
     ]
   }

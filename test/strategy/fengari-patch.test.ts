@@ -4,13 +4,15 @@
  *   the script's own `unpatchSource`, is byte for byte the published 0.1.5 file (SHA-256) and patches to exactly the
  *   installed file (a stale or reinstalled-without-scripts fengari fails here); the `fast-exports` patch does its job;
  * - the script patches a pristine copy to exactly the installed files, is idempotent, upgrades a copy patched by its
- *   earlier version (stack-slot deletes only), leaves other versions alone and refuses (exit 1, nothing written) a
- *   modified file;
+ *   earlier versions (stack-slot deletes only; the five patches before `light-calls` and `field-cache`), leaves other
+ *   versions alone and refuses (exit 1, nothing written) a modified file;
  * - Lua semantics are unchanged: a conformance sample (closures and upvalues, upvalues after errors and in dead
  *   coroutines, tail calls, varargs, errors and unwinding, metamethods, strings and number formatting, long loops,
  *   coroutines, stack growth, debug hooks) gives the results of the reference Lua 5.3 interpreter (the expected
  *   values below were produced by `lua5.3`), and a stack workload gives its known results, through fengari's API
- *   (several rounds on one state) and through the strategy host.
+ *   (several rounds on one state) and through the strategy host;
+ * - `light-calls` agrees with the regular call in every call shape (values, errors and their lines, instruction
+ *   counts, hooks), and `field-cache` gives `lua5.3`'s results on a sample of cache-hostile table use.
  */
 import { spawnSync } from "node:child_process"
 import * as crypto from "node:crypto"
@@ -60,7 +62,7 @@ describe("installed fengari", () => {
   })
 
   it("carries every edit of every patch exactly once", () => {
-    expect(PATCH_IDS).toEqual(["stack-slot-delete", "fast-exports", "stack-slot-reuse", "smi-fields", "callinfo-reuse"])
+    expect(PATCH_IDS).toEqual(["stack-slot-delete", "fast-exports", "stack-slot-reuse", "smi-fields", "callinfo-reuse", "light-calls", "field-cache"])
     for (const patch of P.PATCHES) {
       for (const edit of patch.edits) {
         expect(occurrences(installed(edit.file), edit.replace), `${patch.id} in ${edit.file}`).toBe(1)
@@ -127,6 +129,25 @@ describe("scripts/patch-fengari.mjs", () => {
     const r = run(dir)
     expect(r.status).toBe(0)
     expect(r.out).toContain("patched")
+    expect(snapshot(dir)).toEqual(P.FILES.map(installed))
+  })
+
+  it("upgrades a copy patched before light-calls and field-cache existed (five patches)", () => {
+    const newer = new Set(["light-calls", "field-cache"])
+    const dir = copy("five", (file, original) => {
+      // lopcodes.js and lundump.js were not patched at all then (no marker).
+      if (file === "lopcodes.js" || file === "lundump.js") return original
+      let t = P.patchSource(file, original)
+      for (const patch of [...P.PATCHES].reverse()) {
+        if (!newer.has(patch.id)) continue
+        for (const e of [...patch.edits].reverse()) if (e.file === file) t = t.replace(e.replace, () => e.find)
+      }
+      return t
+    })
+    expect(fs.readFileSync(path.join(dir, "src", "lvm.js"), "utf8")).not.toContain("trading-engine light-calls")
+    const r = run(dir)
+    expect(r.status).toBe(0)
+    expect(r.out).toContain("patched 3 of")
     expect(snapshot(dir)).toEqual(P.FILES.map(installed))
   })
 
@@ -694,5 +715,160 @@ describe("Lua semantics on the patched fengari", () => {
     } finally {
       instance.dispose()
     }
+  })
+})
+
+describe("light-calls: OP_CALL calls a JS function's lightcall without a call frame", () => {
+  /** A JS function `f(n)` returning `n * 2` (a float) or nil, with a lightcall that agrees with it. */
+  const makeF = () => {
+    const calls = { regular: 0, light: 0 }
+    const mode = { answer: "value" as "value" | "nil" | "decline" }
+    const regular: LuaJsFunction = (L) => {
+      calls.regular++
+      if (lua.lua_type(L, 1) !== lua.LUA_TNUMBER) {
+        lauxlib.luaL_where(L, 1)
+        lua.lua_pushstring(L, to_luastring("f: not a number"))
+        lua.lua_concat(L, 2)
+        return lua.lua_error(L)
+      }
+      if (mode.answer === "nil") lua.lua_pushnil(L)
+      else lua.lua_pushnumber(L, lua.lua_tonumber(L, 1) * 2)
+      return 1
+    }
+    const lightcall = (arg: { readonly type: number; readonly value: unknown }): number | null | undefined => {
+      calls.light++
+      if (mode.answer === "decline" || (arg.type & 15) !== lua.LUA_TNUMBER) return undefined
+      return mode.answer === "nil" ? null : (arg.value as number) * 2
+    }
+    return { f: Object.assign(regular, { lightcall }), plain: regular, calls, mode }
+  }
+  const withF = (f: LuaJsFunction, run: (L: LuaState) => void): void => {
+    const L = lauxlib.luaL_newstate()
+    openLibs(L, ["_G", "debug", "math", "string", "table"])
+    lua.lua_pushjsfunction(L, f)
+    lua.lua_setglobal(L, to_luastring("f"))
+    try {
+      run(L)
+    } finally {
+      lua.lua_close(L)
+    }
+  }
+  const failing = (L: LuaState, source: string): string => {
+    const bytes = to_luastring(source)
+    expect(lauxlib.luaL_loadbufferx(L, bytes, bytes.length, to_luastring("=light"), null)).toBe(lua.LUA_OK)
+    expect(lua.lua_pcall(L, 0, 1, 0)).toBe(lua.LUA_ERRRUN)
+    const text = lua.lua_tojsstring(L, -1) ?? ""
+    lua.lua_pop(L, 1)
+    return text
+  }
+
+  it("is used for `local x = f(n)` and gives what the regular call gives (value, nil, declined)", () => {
+    const { f, calls, mode } = makeF()
+    withF(f, (L) => {
+      const src = "local x = f(21)\nlocal y = f(2.5)\nreturn tostring(math.type(x)) .. tostring(x) .. ',' .. tostring(y)"
+      expect(runChunk(L, src, "light")).toBe("float42.0,5.0")
+      expect(calls).toEqual({ regular: 0, light: 2 })
+      mode.answer = "nil"
+      expect(runChunk(L, src, "light")).toBe("nilnil,nil")
+      expect(calls).toEqual({ regular: 0, light: 4 })
+      mode.answer = "decline"
+      expect(runChunk(L, src, "light")).toBe("float42.0,5.0")
+      expect(calls).toEqual({ regular: 2, light: 6 })
+    })
+  })
+
+  it("is not used for other call shapes, nor with a call hook", () => {
+    const { f, calls } = makeF()
+    withF(f, (L) => {
+      expect(runChunk(L, "local a, b = f(1)\nf(2)\nlocal c = f(3, 4)\nlocal t = { f(5) }\nreturn a .. tostring(b) .. c .. t[1] .. (f(6))", "light"))
+        .toBe("2.0nil6.010.012.0")
+      expect(calls.light).toBe(1) // only `(f(6))`: one argument, one result
+      calls.light = 0
+      calls.regular = 0
+      expect(runChunk(L, "local n = 0\ndebug.sethook(function() n = n + 1 end, 'c')\nlocal x = f(4)\ndebug.sethook()\nreturn x .. ':' .. n", "light"))
+        .toBe("8.0:2") // as lua5.3: the calls of f and of debug.sethook
+      expect(calls).toEqual({ regular: 1, light: 0 })
+    })
+  })
+
+  it("an error of the regular call after a declined light call is raised at the caller's line", () => {
+    const { f, calls } = makeF()
+    withF(f, (L) => {
+      expect(failing(L, "local a = 1\nlocal x = f('no')\nreturn x")).toBe("light:2: f: not a number")
+      expect(calls).toEqual({ regular: 1, light: 1 })
+    })
+  })
+
+  it("counts the same instructions, and leaves the same registers, as the regular call", () => {
+    const src = "local s = 0\nfor i = 1, 200 do local x = f(i) local y s = s + x + (y or 0) end\nreturn tostring(s)"
+    const count = (fn: LuaJsFunction): { result: string; count: number } => {
+      let result = ""
+      let n = 0
+      withF(fn, (L) => {
+        lua.lua_sethook(L, () => { n++ }, lua.LUA_MASKCOUNT, 1)
+        result = runChunk(L, src, "light")
+        lua.lua_sethook(L, null, 0, 0)
+      })
+      return { result, count: n }
+    }
+    const light = makeF()
+    const withLight = count(light.f)
+    expect(light.calls).toEqual({ regular: 0, light: 200 })
+    const plain = makeF()
+    expect(count(plain.plain)).toEqual(withLight)
+    expect(withLight.result).toBe("40200.0")
+  })
+})
+
+describe("field-cache: table reads and writes with constant string keys", () => {
+  // Expected output produced by the reference interpreter: lua5.3 -e 'print(dofile("fields.lua"))' (5.3.6).
+  const FIELDS = String.raw`
+local out = {}
+local function put(s) out[#out + 1] = tostring(s) end
+-- one instruction, many tables; deleted and re-added keys; __index and __newindex after a delete
+local function get(t) return t.k end
+local function set(t, v) t.k = v end
+local a, b = { k = 1 }, { k = 2 }
+put(get(a) .. get(b) .. get(a))
+set(a, 10) set(b, 20) set(a, 11)
+put(get(a) .. get(b))
+set(a, nil)
+put(tostring(get(a)))
+local n = 0 for _ in pairs(a) do n = n + 1 end put(n)
+set(a, 12) put(get(a))
+local mt = { __index = function(_, key) return "idx:" .. key end }
+local c = setmetatable({ k = 3 }, mt)
+put(get(c)) set(c, nil) put(get(c)) set(c, 4) put(get(c))
+local log = {}
+local d = setmetatable({ k = 5 }, { __newindex = function(t, key, v) log[#log + 1] = key .. "=" .. tostring(v) rawset(t, key, v * 100) end })
+set(d, 6) put(get(d)) set(d, nil) set(d, 7) put(get(d)) set(d, 8) put(get(d)) put(table.concat(log, ","))
+-- globals through _ENV (GETTABUP / SETTABUP)
+G1 = 1
+local function gg() return G1 end
+local function sg(v) G1 = v end
+put(gg()) sg(2) put(gg()) sg(nil) put(tostring(gg())) sg(3) put(gg())
+-- a table that becomes a non-table in the same register
+local function any(x) local ok, v = pcall(function() return x.k end) return tostring(ok) .. ":" .. tostring(v) end
+put(any(a)) put(any("str")) put(any(a)) put(any(setmetatable({}, { __index = { k = "inh" } })))
+-- same key through a metatable's own field: the metatable changes after a cached write
+local base = { k = "base" }
+local mt2 = { __index = base }
+local e = setmetatable({}, mt2)
+put(get(e)) set(base, "base2") put(get(e)) set(mt2, "x") put(get(e))
+mt2.__index = { k = "other" } put(get(e))
+-- integer-like and long string keys
+local long = string.rep("x", 50)
+local f = { [long] = 1, [1] = "one" }
+local function gl(t) return t[long] end
+put(gl(f)) f[long] = nil put(tostring(gl(f))) f[long] = 2 put(gl(f))
+return table.concat(out, " ")
+`
+  const EXPECTED = "121 1120 nil 0 12 3 idx:k 4 6 700 8 k=7 1 2 nil 3 true:12 true:nil true:12 true:inh base base2 base2 other 1 nil 2"
+
+  it("gives Lua 5.3's results: one instruction over many tables, deleted and re-added keys, metamethods, globals", () => {
+    const L = lauxlib.luaL_newstate()
+    openLibs(L, ["_G", "string", "table"])
+    for (let round = 0; round < 3; round++) expect(runChunk(L, FIELDS, "fields")).toBe(EXPECTED)
+    lua.lua_close(L)
   })
 })

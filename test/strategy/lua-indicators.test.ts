@@ -11,7 +11,7 @@ import { batchIndicator, type BarColumns, findIndicator, resolveParams } from ".
 import { parseCsvText } from "../../src/market-data/csv.ts"
 import { compileLuaStrategy } from "../../src/strategy/lua/host.ts"
 import { dataFile } from "../support/data.ts"
-import { EngineIndicators, fieldsOf, SYM } from "./support.ts"
+import { EngineIndicators, fakeView, fieldsOf, mkBar, SYM } from "./support.ts"
 
 const file = dataFile("market", "binance_spot_klines_dump", "BTCUSDT-1h-2022-01.csv")
 const bars = parseCsvText(fs.readFileSync(file), file).bars.slice(0, 400)
@@ -129,5 +129,41 @@ describe("Lua indicators on the engine's per-symbol indicators", () => {
     expect(e.kind).toBe("runtime")
     expect(e.detail).toContain(message)
     expect(e.line).toBe(2)
+  })
+
+  // `local x = indicators.ema(n)` is served by the function's light call on a patched fengari (docs/fengari-patches.md,
+  // `light-calls`); the regular call takes over for anything else. Either way the view is read once per call.
+  it("reads the view once per call, in every call shape, also when the view throws", () => {
+    const asked: Array<number> = []
+    const view = fakeView({
+      ema: (n) => {
+        asked.push(n)
+        if (n === 7) throw new RangeError("ema: period must be an integer from 1 to 100000, got 7")
+        return n === 12 ? 1.5 : undefined
+      }
+    })
+    const inst = compileLuaStrategy(
+      "function detect_opportunity(md, ctx, ind)\n  local a = ind.ema(12)\n  local b = ind.ema(26.0)\n  local c, d = ind.ema(12)\n" +
+        "  return { a = a, b = tostring(b), c = c, d = tostring(d), e = (ind.ema(12)), t = math.type(a) }\nend\n" +
+        "function filter_commitment(md, ctx, ind)\n  local x = 1\n  local v = ind.ema(7)\nend\nfunction manage_position() end",
+      "once.lua"
+    ).instantiate(SYM)
+    try {
+      expect(fieldsOf(inst.detectOpportunity(mkBar(), view))).toEqual({ a: 1.5, b: "nil", c: 1.5, d: "nil", e: 1.5, t: "float" })
+      expect(asked).toEqual([12, 26, 12, 12])
+      asked.length = 0
+      let error: unknown
+      try {
+        inst.filterCommitment(mkBar(), view)
+      } catch (e) {
+        error = e
+      }
+      expect(error).toBeInstanceOf(StrategyError)
+      expect((error as StrategyError).detail).toBe("indicators.ema: period must be an integer from 1 to 100000, got 7")
+      expect((error as StrategyError).line).toBe(9)
+      expect(asked).toEqual([7])
+    } finally {
+      inst.dispose()
+    }
   })
 })

@@ -15,7 +15,8 @@
  *   a Lua stepper that assigns the fields with constant keys.
  * Results are copied to JS only when the script returns something. Indicators are JS functions reading the
  * IndicatorView of the call in progress; the window statistics go through a JS `__index`, so only the fields a script
- * reads cost a call.
+ * reads cost a call. `indicators.sma/ema/wma/rsi/atr(n)` also have a `lightcall`, which the patched fengari calls
+ * without a call frame for `local x = indicators.ema(n)` (patch `light-calls`, docs/fengari-patches.md).
  *
  * Limits (per call, and for the top-level code): a count hook fires every `hookInterval` instructions (on the main
  * thread and, as Lua copies a thread's hook into the coroutines it creates, in coroutines too). It adds up the
@@ -279,10 +280,21 @@ const readIndicator = <A>(L: LuaState, name: string, read: () => A): A => {
   try {
     return read()
   } catch (e) {
-    // The registry's messages start with the indicator's own name ("MACD: …", "sma: …"): name the Lua function instead.
-    if (e instanceof RangeError) return raise(L, `indicators.${name}: ${e.message.replace(/^[\w ]+: /, "")}`)
-    throw e
+    return indicatorError(L, name, e)
   }
+}
+
+/** What {@link readIndicator} does with an error thrown by the view: a `RangeError` becomes a Lua error, the rest is rethrown. */
+const indicatorError = (L: LuaState, name: string, e: unknown): never => {
+  // The registry's messages start with the indicator's own name ("MACD: …", "sma: …"): name the Lua function instead.
+  if (e instanceof RangeError) return raise(L, `indicators.${name}: ${e.message.replace(/^[\w ]+: /, "")}`)
+  throw e
+}
+
+/** A fengari 0.1.5 value (`TValue`): its type tag (the low 4 bits are the basic type) and its JS value. */
+interface TValueInternal {
+  readonly type: number
+  readonly value: unknown
 }
 
 // Argument names (as in the registry) and output fields of the indicators that return a table.
@@ -363,6 +375,10 @@ export class LuaVm {
   private topLevel = false
   private reloadFlag = true
   private randomState: number
+
+  /** An error thrown by the view during a light indicator call, for the regular call that follows (see `lightCall`). */
+  private lightFailed = false
+  private lightFailure: unknown = undefined
 
   /** Writes bars straight into `market_data` (fast path); `undefined` on the portable path. */
   private writer: MarketDataWriter | undefined = undefined
@@ -641,6 +657,7 @@ export class LuaVm {
     if (L === undefined) throw this.disposedError()
     this.view = view
     this.bar = bar
+    this.lightFailed = false
     let nargs: number
     const writer = this.writer
     if (writer !== undefined) {
@@ -752,9 +769,12 @@ export class LuaVm {
 
   // ---- host functions -----------------------------------------------------------------------------------------
 
-  /** `indicators.<name>(n)`: validates `n`, reads the current IndicatorView, returns the value or nil. */
+  /**
+   * `indicators.<name>(n)`: validates `n`, reads the current IndicatorView, returns the value or nil. The function
+   * also has a `lightcall` (see {@link lightCall}), which a patched fengari calls instead for `indicators.<name>(n)`.
+   */
   private periodFunction(name: string, read: PeriodReader): LuaJsFunction {
-    return (L) => {
+    const full: LuaJsFunction = (L) => {
       const view = this.view
       if (view === undefined) return raise(L, `indicators.${name}: indicators are only available during a strategy call`)
       let n = NaN
@@ -762,10 +782,48 @@ export class LuaVm {
         const hint = lua_type(L, 1) === LUA_TTABLE ? ` (call it as indicators.${name}(n), not indicators:${name}(n))` : ""
         return raise(L, `indicators.${name}: period must be a positive integer, got ${describeArg(L, 1)}${hint}`)
       }
-      const v = readIndicator(L, name, () => read(view, n))
+      let v: number | undefined
+      try {
+        if (this.lightFailed) {
+          // The light call just before this one read the view and it threw: report that, without reading again.
+          const e = this.lightFailure
+          this.lightFailed = false
+          this.lightFailure = undefined
+          throw e
+        }
+        v = read(view, n)
+      } catch (e) {
+        return indicatorError(L, name, e)
+      }
       if (v === undefined) lua_pushnil(L)
       else lua_pushnumber(L, v)
       return 1
+    }
+    return Object.assign(full, { lightcall: this.lightCall(read) })
+  }
+
+  /**
+   * The `lightcall` of a period function (fengari patch `light-calls`, docs/fengari-patches.md): called by fengari's
+   * `OP_CALL` with the argument's `TValue` for a call with one argument and one result, without a call frame. Returns
+   * the value (a float), `null` for nil, or `undefined` when the regular function must run instead (no call in
+   * progress, an argument that is not a positive integer: the regular function raises the error with its position).
+   * When the view throws, the error is kept for the regular call, which follows at once and reports it.
+   */
+  private lightCall(read: PeriodReader): (arg: TValueInternal) => number | null | undefined {
+    return (arg) => {
+      const view = this.view
+      if (view === undefined || (arg.type & 15) !== LUA_TNUMBER) return undefined
+      const n = arg.value as number
+      if (!Number.isInteger(n) || n <= 0) return undefined
+      let v: number | undefined
+      try {
+        v = read(view, n)
+      } catch (e) {
+        this.lightFailed = true
+        this.lightFailure = e
+        return undefined
+      }
+      return v === undefined ? null : v
     }
   }
 

@@ -18,7 +18,8 @@
  * Each case runs `--runs` times (default 3) and the best run is reported (the machine is shared and noisy).
  * Prints a Markdown table; paste it into BENCHMARKS.md with the machine description it prints.
  *
- * Run: `npm run bench -- [--bars 1000000] [--runs 3]`
+ * Run: `npm run bench -- [--bars 1000000] [--runs 3] [--only baseline,a,g]` (`--only`: a comma-separated list of case
+ * letters, `baseline` for the plain loop; all cases by default).
  */
 import { Effect, Layer, Stream } from "effect"
 import * as os from "node:os"
@@ -163,8 +164,15 @@ const cases: ReadonlyArray<Case> = [
   }
 ]
 
+const onlyIndex = process.argv.indexOf("--only")
+const only = onlyIndex >= 0 ? new Set((process.argv[onlyIndex + 1] ?? "").split(",").map((s) => s.trim())) : undefined
+/** A case's key for `--only`: `baseline`, or its letter. */
+const caseKey = (name: string): string => (name.startsWith("baseline") ? "baseline" : (/^\((\w)\)/.exec(name)?.[1] ?? name))
+// The baseline always runs: every other case is reported as a ratio to it.
+const selected = cases.filter((c) => only === undefined || caseKey(c.name) === "baseline" || only.has(caseKey(c.name)))
+
 const results: Array<{ name: string; seconds: number; trades: number }> = []
-for (const c of cases) {
+for (const c of selected) {
   let best = Infinity
   let trades = 0
   for (let r = 0; r < runs; r++) {

@@ -29,13 +29,12 @@ import { StrategyError } from "../domain/errors.ts"
 import type { PositionView, StrategyDefinition, StrategyInstance, TradeStateName } from "../domain/strategy.ts"
 import { commissionFor, effectivePrice } from "../execution/costs.ts"
 import { costModelFor, type FillModelConfig, type ResolvedFillModel, resolveFillModel, type Side } from "../execution/fill-model.ts"
-import { formatDecimal, type InstrumentSpec, roundPrice, roundQuantity, roundToStep, validateOrder, validatePrices } from "../execution/instrument.ts"
+import { formatDecimal, type InstrumentSpec, roundPrice, roundQuantity, roundToStep, validateOrder } from "../execution/instrument.ts"
 import { CLOSE_TIME, OPEN_TIME } from "../execution/intrabar.ts"
 import {
   type BookEvent,
   eventTime,
   type Fill,
-  type MutableOrder as BookOrder,
   type Order,
   OrderBook,
   type OrderBookSnapshot,
@@ -190,7 +189,7 @@ interface SymbolRunner {
   position: OpenPosition | undefined
   entry: WorkingEntry | undefined
   exit: WorkingExit | undefined
-  book: OrderBook
+  readonly book: OrderBook
   halted: boolean
   lastPrice: number
   lastTimestamp: number
@@ -212,8 +211,8 @@ interface SymbolRunner {
   readonly pnl: Array<number> | undefined
   /** The symbol's money state after each change, with the index of the first equity point that sees it. */
   readonly accountChanges: Array<AccountChange>
-  /** The symbol's bars as columns, when prices are recorded. */
-  readonly prices: PriceColumns | undefined
+  /** The symbol's bars, when prices are recorded. */
+  readonly prices: PriceRecorder | undefined
 }
 
 /** A symbol's money state from equity point `index` on (see {@link SymbolState}). */
@@ -221,19 +220,199 @@ interface AccountChange extends SymbolState {
   readonly index: number
 }
 
-/** A price series as plain arrays (snapshots). */
+/** A price series as plain arrays (snapshots, the result). */
 type PriceColumns = { timestamps: Array<number>; open: Array<number>; high: Array<number>; low: Array<number>; close: Array<number> }
 
-const newPrices = (): PriceColumns => ({ timestamps: [], open: [], high: [], low: [], close: [] })
+/** Size of the first chunk of a {@link NumberColumn}; each next one doubles, up to {@link MAX_CHUNK}. */
+const FIRST_CHUNK = 256
+const MAX_CHUNK = 65_536
 
-const copyPrices = (p: Readonly<PriceColumns>): PriceColumns => ({
-  timestamps: p.timestamps.slice(),
-  open: p.open.slice(),
-  high: p.high.slice(),
-  low: p.low.slice(),
-  close: p.close.slice()
-})
+/**
+ * Full-size chunks given back by finished runs ({@link NumberColumn.release}) and taken by the next run's columns in
+ * this thread: memory already in use is written faster than fresh memory, which the system first has to map in.
+ * Bounded (at most 32 MiB kept).
+ */
+const spareChunks: Array<Float64Array<ArrayBuffer>> = []
+const MAX_SPARE_CHUNKS = 64
 
+/**
+ * A series of numbers recorded one at a time on the hot path (the equity curve), appended into
+ * fixed-size `Float64Array` chunks, so nothing grows, is copied or is left for the collector while the run goes, and
+ * turned into a plain array once, when the run ends or is snapshotted. Doubles are stored exactly (`-0` and NaN
+ * included), so the array holds the very values appended.
+ */
+class NumberColumn {
+  private readonly full: Array<Float64Array<ArrayBuffer>> = []
+  private chunk: Float64Array<ArrayBuffer> = new Float64Array(FIRST_CHUNK)
+  /** Values in the current chunk. */
+  private k = 0
+  /** Values in all. */
+  private n = 0
+  /** After {@link NumberColumn.release}: the values, as the last `toArray` gave them. */
+  private released: ReadonlyArray<number> | undefined = undefined
+
+  get length(): number {
+    return this.n
+  }
+
+  push(x: number): void {
+    let k = this.k
+    if (k === this.chunk.length) {
+      if (this.released !== undefined) throw new Error("engine: a finished run takes no more data")
+      this.full.push(this.chunk)
+      const size = Math.min(2 * k, MAX_CHUNK)
+      this.chunk = newChunk(size)
+      k = 0
+    }
+    this.chunk[k] = x
+    this.k = k + 1
+    this.n++
+  }
+
+  /** The values as a new plain array. */
+  toArray(): Array<number> {
+    if (this.released !== undefined) return this.released.slice()
+    const out = new Array<number>(this.n)
+    let i = 0
+    const full = this.full
+    for (let f = 0; f < full.length; f++) {
+      const c = full[f]!
+      for (let j = 0; j < c.length; j++) out[i++] = c[j]!
+    }
+    const c = this.chunk
+    for (let j = 0; j < this.k; j++) out[i++] = c[j]!
+    return out
+  }
+
+  /**
+   * The values as a new plain array, the chunks going back to the spare pool: the column takes no more values
+   * (the run is over); `toArray` still answers.
+   */
+  release(): Array<number> {
+    const out = this.toArray()
+    if (this.released !== undefined) return out
+    this.released = out
+    for (const c of this.full) spare(c)
+    spare(this.chunk)
+    this.full.length = 0
+    this.chunk = new Float64Array(0)
+    this.k = 0
+    return out
+  }
+}
+
+/** A chunk of a fresh size: a spare one from a finished run when it is a full-size chunk. */
+const newChunk = (size: number): Float64Array<ArrayBuffer> => (size === MAX_CHUNK ? spareChunks.pop() : undefined) ?? new Float64Array(size)
+
+/**
+ * A symbol's bars (timestamp, open, high, low, close) for price charts: five columns stored like a
+ * {@link NumberColumn}'s, filled a row at a time (one bound check per bar for the five).
+ */
+class PriceRecorder {
+  /** The five columns' full chunks. */
+  private readonly full: Array<Array<Float64Array<ArrayBuffer>>> = [[], [], [], [], []]
+  private t: Float64Array<ArrayBuffer> = new Float64Array(FIRST_CHUNK)
+  private o: Float64Array<ArrayBuffer> = new Float64Array(FIRST_CHUNK)
+  private h: Float64Array<ArrayBuffer> = new Float64Array(FIRST_CHUNK)
+  private l: Float64Array<ArrayBuffer> = new Float64Array(FIRST_CHUNK)
+  private c: Float64Array<ArrayBuffer> = new Float64Array(FIRST_CHUNK)
+  /** Rows in the current chunk. */
+  private k = 0
+  /** Rows in all. */
+  private n = 0
+  /** After {@link PriceRecorder.release}: the columns, as they were given. */
+  private released: PriceColumns | undefined = undefined
+
+  constructor(p?: Readonly<PriceColumns>) {
+    if (p === undefined) return
+    const n = p.timestamps.length
+    for (let i = 0; i < n; i++) this.add(p.timestamps[i]!, p.open[i]!, p.high[i]!, p.low[i]!, p.close[i]!)
+  }
+
+  push(bar: Bar): void {
+    this.add(bar.timestamp, bar.open, bar.high, bar.low, bar.close)
+  }
+
+  private add(timestamp: number, open: number, high: number, low: number, close: number): void {
+    let k = this.k
+    if (k === this.t.length) k = this.grow()
+    this.t[k] = timestamp
+    this.o[k] = open
+    this.h[k] = high
+    this.l[k] = low
+    this.c[k] = close
+    this.k = k + 1
+    this.n++
+  }
+
+  private grow(): number {
+    if (this.released !== undefined) throw new Error("engine: a finished run takes no more data")
+    const full = this.full
+    full[0]!.push(this.t)
+    full[1]!.push(this.o)
+    full[2]!.push(this.h)
+    full[3]!.push(this.l)
+    full[4]!.push(this.c)
+    const size = Math.min(2 * this.t.length, MAX_CHUNK)
+    this.t = newChunk(size)
+    this.o = newChunk(size)
+    this.h = newChunk(size)
+    this.l = newChunk(size)
+    this.c = newChunk(size)
+    return 0
+  }
+
+  /** Column `i` (0 timestamps, 1 open, 2 high, 3 low, 4 close) as a new plain array. */
+  private column(i: number, current: Float64Array<ArrayBuffer>): Array<number> {
+    const out = new Array<number>(this.n)
+    let at = 0
+    const chunks = this.full[i]!
+    for (let f = 0; f < chunks.length; f++) {
+      const chunk = chunks[f]!
+      for (let j = 0; j < chunk.length; j++) out[at++] = chunk[j]!
+    }
+    for (let j = 0; j < this.k; j++) out[at++] = current[j]!
+    return out
+  }
+
+  /** The bars so far as plain arrays (new arrays on every call). */
+  toColumns(): PriceColumns {
+    const r = this.released
+    if (r !== undefined) {
+      return { timestamps: r.timestamps.slice(), open: r.open.slice(), high: r.high.slice(), low: r.low.slice(), close: r.close.slice() }
+    }
+    return {
+      timestamps: this.column(0, this.t),
+      open: this.column(1, this.o),
+      high: this.column(2, this.h),
+      low: this.column(3, this.l),
+      close: this.column(4, this.c)
+    }
+  }
+
+  /** The bars as plain arrays, the storage going back to the spare pool: the recorder takes no more bars. */
+  release(): PriceColumns {
+    if (this.released !== undefined) return this.toColumns()
+    const out = this.toColumns()
+    this.released = out
+    for (const chunks of this.full) for (const chunk of chunks) spare(chunk)
+    for (const chunk of [this.t, this.o, this.h, this.l, this.c]) spare(chunk)
+    for (const chunks of this.full) chunks.length = 0
+    const none = new Float64Array(0)
+    this.t = none
+    this.o = none
+    this.h = none
+    this.l = none
+    this.c = none
+    this.k = 0
+    return out
+  }
+}
+
+/** Keeps a full-size chunk of a finished run for the next run (up to the pool's bound). */
+const spare = (chunk: Float64Array<ArrayBuffer>): void => {
+  if (chunk.length === MAX_CHUNK && spareChunks.length < MAX_SPARE_CHUNKS) spareChunks.push(chunk)
+}
 
 const describe = (e: unknown): string => (e instanceof Error ? e.message : String(e))
 
@@ -377,10 +556,11 @@ export class EngineCore {
   private readonly transitions: Array<Transition> = []
   private readonly rejections: Array<Rejection> = []
   private readonly failures: Array<StrategyFailure> = []
-  private readonly equityTimes: Array<number> = []
-  private readonly equityValues: Array<number> = []
+  private readonly equityTimes = new NumberColumn()
+  private readonly equityValues = new NumberColumn()
   private readonly riskEvents: Array<RiskEvent> = []
-  private currentTimestamp: number | undefined = undefined
+  /** The timestamp of the bars being processed; NaN before the first bar (a plain number field: no allocation per update). */
+  private currentTime = Number.NaN
   private barCount = 0
   private readonly windowSize: number
   private readonly historySize: number
@@ -388,6 +568,8 @@ export class EngineCore {
   private readonly errorPolicy: StrategyErrorPolicy
   private readonly timeoutBars: number
   private readonly timeoutMs: number
+  /** Whether a CloseWatch timeout is configured (without one, the check per bar is skipped). */
+  private readonly closeWatchTimeouts: boolean
   private readonly maxTransitions: number
   private readonly recordPrices: boolean
   private transitionsDropped = 0
@@ -420,6 +602,7 @@ export class EngineCore {
     this.errorPolicy = settings.onStrategyError ?? "manage"
     this.timeoutBars = settings.closeWatchTimeout?.bars ?? Infinity
     this.timeoutMs = settings.closeWatchTimeout?.ms ?? Infinity
+    this.closeWatchTimeouts = this.timeoutBars !== Infinity || this.timeoutMs !== Infinity
     this.maxTransitions = settings.maxTransitions ?? DEFAULT_MAX_TRANSITIONS
     this.recordPrices = settings.recordPrices ?? true
     this.venue = resolveFillModel(fills)
@@ -440,6 +623,11 @@ export class EngineCore {
     return fresh
   }
 
+  /** The timestamp of the bars being processed, once a bar was seen. */
+  private get currentTimestamp(): number | undefined {
+    return Number.isNaN(this.currentTime) ? undefined : this.currentTime
+  }
+
   /** Bars processed so far. */
   get barsProcessed(): number {
     return this.barCount
@@ -452,26 +640,20 @@ export class EngineCore {
 
   /** Processes one bar. */
   onBar(bar: Bar): void {
-    if (bar.timestamp !== this.currentTimestamp) {
-      const equity = this.currentTimestamp !== undefined ? this.recordEquity(this.currentTimestamp) : this.settings.initialCash
-      this.currentTimestamp = bar.timestamp
+    if (bar.timestamp !== this.currentTime) {
+      const equity = Number.isNaN(this.currentTime) ? this.settings.initialCash : this.recordEquity(this.currentTime)
+      this.currentTime = bar.timestamp
       if (this.watchEquity) this.observeRisk(bar.timestamp, equity)
     }
     this.barCount++
-    const runner = this.runners.get(bar.symbol) ?? this.addRunner(bar)
+    const runner = this.runnerFor(bar)
     if (runner.bars > 0) {
       const step = bar.timestamp - runner.lastTimestamp
       if (step > 0 && step < runner.barMs) runner.barMs = step
     }
     runner.bars++
     const prices = runner.prices
-    if (prices !== undefined) {
-      prices.timestamps.push(bar.timestamp)
-      prices.open.push(bar.open)
-      prices.high.push(bar.high)
-      prices.low.push(bar.low)
-      prices.close.push(bar.close)
-    }
+    if (prices !== undefined) prices.push(bar)
     runner.lastPrice = bar.open
     runner.lastBar = bar
     const portfolio = this.portfolio
@@ -496,7 +678,18 @@ export class EngineCore {
       // A fill at the close marks the holding at its (slipped) price: the equity is measured at the close.
       portfolio.markSlot(runner.slot, bar.close)
     }
-    if (runner.state === "CloseWatch" && runner.entry === undefined) this.checkCloseWatchTimeout(runner, bar.timestamp)
+    if (this.closeWatchTimeouts && runner.state === "CloseWatch" && runner.entry === undefined) this.checkCloseWatchTimeout(runner, bar.timestamp)
+  }
+
+  /** The bar's symbol runner (created on its first bar): a scan of the list for a few symbols, a map lookup beyond. */
+  private runnerFor(bar: Bar): SymbolRunner {
+    const symbol = bar.symbol
+    const order = this.order
+    if (order.length <= 4) {
+      for (let i = 0; i < order.length; i++) if (order[i]!.symbol === symbol) return order[i]!
+      return this.addRunner(bar)
+    }
+    return this.runners.get(symbol) ?? this.addRunner(bar)
   }
 
   // ---------------------------------------------------------------------------------------------------------------
@@ -776,13 +969,13 @@ export class EngineCore {
    * its close at each point (the mark the equity was computed with), with the same arithmetic as
    * `Portfolio.symbolPnlAt`, so the curves add up to the equity curve.
    */
-  private pnlCurve(runner: SymbolRunner, times: ReadonlyArray<number>): Array<number> {
+  private pnlCurve(runner: SymbolRunner, prices: PriceColumns | undefined, times: ReadonlyArray<number>): Array<number> {
     if (runner.pnl !== undefined) return runner.pnl
     const n = times.length
     const out = new Array<number>(n)
-    const prices = runner.prices!
-    const barTimes = prices.timestamps
-    const closes = prices.close
+    // Prices are recorded whenever the P&L was not recorded as it went.
+    const barTimes = prices!.timestamps
+    const closes = prices!.close
     const changes = runner.accountChanges
     let bar = -1
     let k = 0
@@ -790,15 +983,18 @@ export class EngineCore {
     let position = 0
     let entryPrice = 0
     let entryFee = 0
+    const lastBar = barTimes.length - 1
+    let nextChange = changes.length > 0 ? changes[0]!.index : Infinity
     for (let i = 0; i < n; i++) {
       const t = times[i]!
-      while (bar + 1 < barTimes.length && barTimes[bar + 1]! <= t) bar++
-      while (k < changes.length && changes[k]!.index <= i) {
+      while (bar < lastBar && barTimes[bar + 1]! <= t) bar++
+      while (nextChange <= i) {
         const c = changes[k++]!
         realized = c.realized
         position = c.position
         entryPrice = c.entryPrice
         entryFee = c.entryFee
+        nextChange = k < changes.length ? changes[k]!.index : Infinity
       }
       out[i] = bar < 0 ? 0 : position === 0 ? realized : realized + position * (closes[bar]! - entryPrice) - entryFee
     }
@@ -901,51 +1097,24 @@ export class EngineCore {
   /**
    * Adds a stop-loss or take-profit order to an open position that has none (a stop set after the entry, a
    * breakeven move without an initial stop), one-cancels-other with the other leg when there is one, like a bracket
-   * leg. The book has no public call for a leg after the fact, so the order goes in through its plain-data snapshot
-   * (`OrderBook.restore`); this happens once per added leg, never per bar.
+   * leg (`OrderBook.attachLeg`). Returns why the book refused it.
    */
   private attachLeg(runner: SymbolRunner, role: "stop_loss" | "take_profit", level: number, timestamp: number): string | undefined {
     const p = runner.position!
-    const book = runner.book
-    const spec = book.instrument
-    if (spec !== undefined) {
-      const problem = validatePrices(spec, role === "take_profit" ? level : undefined, role === "stop_loss" ? level : undefined)
-      if (problem !== undefined) return problem.reason
-    }
-    const snap = book.snapshot()
-    const siblingId = role === "stop_loss" ? p.tpId : p.slId
     const entry = runner.entry
-    const id = this.ids.next++
-    const leg: BookOrder = {
-      id,
-      symbol: runner.symbol,
+    const r = runner.book.attachLeg({
+      role,
       side: p.side === "long" ? "sell" : "buy",
-      type: role === "stop_loss" ? "stop" : "limit",
       quantity: p.quantity,
-      limitPrice: role === "take_profit" ? level : undefined,
-      stopPrice: role === "stop_loss" ? level : undefined,
-      timeInForce: "GTC",
-      reduceOnly: true,
-      submittedAt: timestamp,
-      expiresAt: undefined,
-      status: "working",
-      filledQuantity: 0,
-      averagePrice: 0,
-      fees: 0,
-      triggered: false,
-      resting: false,
+      price: level,
       // Hung on a still working entry, the leg grows with its later fills like a bracket leg.
       parentId: entry !== undefined ? entry.id : p.entryId,
-      ocoId: siblingId,
-      role,
-      tag: p.entryReason,
-      reason: undefined
-    }
-    const working = snap.working.map((o) => (o.id === siblingId ? { ...o, ocoId: id } : { ...o }))
-    working.push(leg)
-    runner.book = OrderBook.restore({ ...snap, nextId: this.ids.next, working }, this.bookOptions(book.instrument, book.costs))
-    if (role === "stop_loss") p.slId = id
-    else p.tpId = id
+      ocoId: role === "stop_loss" ? p.tpId : p.slId,
+      tag: p.entryReason
+    }, timestamp)
+    if (!r.ok) return r.reason
+    if (role === "stop_loss") p.slId = r.order.id
+    else p.tpId = r.order.id
     return undefined
   }
 
@@ -1044,7 +1213,7 @@ export class EngineCore {
       // Zero before the symbol's first bar, so every curve has one point per equity point.
       pnl: this.recordPrices ? undefined : new Array<number>(this.equityTimes.length).fill(0),
       accountChanges: [],
-      prices: this.recordPrices ? newPrices() : undefined
+      prices: this.recordPrices ? new PriceRecorder() : undefined
     }
     if (failure !== undefined) this.failures.push({ symbol: bar.symbol, timestamp: bar.timestamp, message: describe(failure) })
     this.runners.set(bar.symbol, runner)
@@ -1147,6 +1316,7 @@ export class EngineCore {
     const realized = this.portfolio.close(runner.symbol, price, fee)
     this.noteAccount(runner)
     const pnl = realized.pnl
+    const x = excursions(p, price, p.quantity)
     this.trades.push({
       id: this.trades.length + 1,
       symbol: runner.symbol,
@@ -1161,7 +1331,10 @@ export class EngineCore {
       returnPct: pnl / (p.entryPrice * p.quantity),
       barsHeld: runner.bars - p.entryBar,
       holdingMs: timestamp - p.entryTime,
-      ...excursions(p, price, p.quantity),
+      mae: x.mae,
+      mfe: x.mfe,
+      maePct: x.maePct,
+      mfePct: x.mfePct,
       entryReason: p.entryReason,
       exitReason: reason,
       exitNote: note
@@ -1194,6 +1367,7 @@ export class EngineCore {
     const realized = this.portfolio.reduce(runner.symbol, quantity, price, fee)
     p.quantity = this.onLotGrid(runner, this.portfolio.holding(runner.symbol)!.quantity)
     this.noteAccount(runner)
+    const x = excursions(p, price, quantity)
     this.trades.push({
       id: this.trades.length + 1,
       symbol: runner.symbol,
@@ -1208,7 +1382,10 @@ export class EngineCore {
       returnPct: realized.pnl / (p.entryPrice * quantity),
       barsHeld: runner.bars - p.entryBar,
       holdingMs: timestamp - p.entryTime,
-      ...excursions(p, price, quantity),
+      mae: x.mae,
+      mfe: x.mfe,
+      maePct: x.maePct,
+      mfePct: x.mfePct,
       entryReason: p.entryReason,
       exitReason: reason,
       exitNote: note
@@ -1615,10 +1792,11 @@ export class EngineCore {
       }
       runner.book.cancelAll("the data ended")
     }
-    if (this.currentTimestamp !== undefined) this.recordEquity(this.currentTimestamp)
+    if (!Number.isNaN(this.currentTime)) this.recordEquity(this.currentTime)
     if (this.transitions.length > this.maxTransitions) this.dropOldTransitions()
-    const equity = { timestamps: this.equityTimes, equity: this.equityValues }
+    const equity = { timestamps: this.equityTimes.release(), equity: this.equityValues.release() }
     const bySymbol = [...this.order].sort((a, b) => (a.symbol < b.symbol ? -1 : a.symbol > b.symbol ? 1 : 0))
+    const columns = bySymbol.map((r) => r.prices?.release())
     const portfolio = this.portfolio
     const account: AccountSummary = {
       cash: portfolio.cash,
@@ -1643,11 +1821,11 @@ export class EngineCore {
       transitions: this.transitions,
       transitionsDropped: this.transitionsDropped,
       reloads: this.reloads,
-      prices: bySymbol.flatMap((r) => (r.prices === undefined ? [] : [{ symbol: r.symbol, ...r.prices }])),
+      prices: bySymbol.flatMap((r, i) => (columns[i] === undefined ? [] : [{ symbol: r.symbol, ...columns[i] }])),
       rejections: this.rejections,
       failures: this.failures,
       quality,
-      symbolEquity: bySymbol.map((r) => ({ symbol: r.symbol, pnl: this.pnlCurve(r, equity.timestamps) })),
+      symbolEquity: bySymbol.map((r, i) => ({ symbol: r.symbol, pnl: this.pnlCurve(r, columns[i], equity.timestamps) })),
       account,
       riskEvents: this.riskEvents
     }
@@ -1731,7 +1909,7 @@ export class EngineCore {
           indicators: r.indicators.snapshot(),
           pnl: r.pnl?.slice(),
           accountChanges: [...r.accountChanges],
-          prices: r.prices === undefined ? undefined : copyPrices(r.prices)
+          prices: r.prices?.toColumns()
         }
       }),
       trades: this.trades.map((t) => ({ ...t })),
@@ -1741,8 +1919,8 @@ export class EngineCore {
       reloads: [...this.reloads],
       rejections: [...this.rejections],
       failures: [...this.failures],
-      equityTimes: this.equityTimes.slice(),
-      equityValues: this.equityValues.slice(),
+      equityTimes: this.equityTimes.toArray(),
+      equityValues: this.equityValues.toArray(),
       exposedObservations: this.exposedObservations
     }
   }
@@ -1762,7 +1940,7 @@ export class EngineCore {
     if (snapshot.version !== 1) throw new Error(`engine snapshot: unsupported version ${String(snapshot.version)}`)
     const core = new EngineCore(definition, fills, settings, indicatorBackend)
     core.barCount = snapshot.barCount
-    core.currentTimestamp = snapshot.currentTimestamp
+    core.currentTime = snapshot.currentTimestamp ?? Number.NaN
     core.portfolio = Portfolio.restore(settings.initialCash, snapshot.portfolio)
     core.ids.next = snapshot.nextOrderId
     if (snapshot.risk !== undefined) core.risk = RiskManager.restore(settings.risk ?? {}, snapshot.risk)
@@ -1813,9 +1991,7 @@ export class EngineCore {
         slot: core.portfolio.slot(saved.symbol),
         pnl: core.recordPrices ? undefined : (saved.pnl ?? []).slice(),
         accountChanges: [...(saved.accountChanges ?? [])],
-        prices: saved.prices === undefined || !core.recordPrices
-          ? (core.recordPrices ? newPrices() : undefined)
-          : copyPrices(saved.prices)
+        prices: !core.recordPrices ? undefined : new PriceRecorder(saved.prices)
       }
       core.runners.set(runner.symbol, runner)
       core.order.push(runner)

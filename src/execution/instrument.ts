@@ -80,9 +80,26 @@ export const instrumentSpec = (fields: Partial<InstrumentSpec> & { readonly symb
 // ---------------------------------------------------------------------------------------------------------------
 // Decimal grid arithmetic
 
+// The last two answers of `decimalsOf` (steps come from a few instrument specs: tick and lot sizes).
+let cachedStep0 = Number.NaN
+let cachedDecimals0 = 0
+let cachedStep1 = Number.NaN
+let cachedDecimals1 = 0
+
 /** Decimal places of a number's shortest representation (`0.00001` → 5, `1e-7` → 7, `12.5` → 1), at most 15. */
 export const decimalsOf = (step: number): number => {
   if (!Number.isFinite(step) || step === 0) return 0
+  if (step === cachedStep0) return cachedDecimals0
+  if (step === cachedStep1) return cachedDecimals1
+  const d = countDecimals(step)
+  cachedStep1 = cachedStep0
+  cachedDecimals1 = cachedDecimals0
+  cachedStep0 = step
+  cachedDecimals0 = d
+  return d
+}
+
+const countDecimals = (step: number): number => {
   const s = Math.abs(step).toString()
   const e = s.indexOf("e")
   const mantissa = e < 0 ? s : s.slice(0, e)

@@ -169,10 +169,11 @@ const positive = (v: unknown): v is number => typeof v === "number" && Number.is
 /** Checks a request's shape: returns a sentence naming the field, or `undefined`. */
 export const validateOrderRequest = (r: OrderRequest): string | undefined => {
   if (r.side !== "buy" && r.side !== "sell") return `side: expected buy or sell, got ${String(r.side)}`
-  if (!["market", "limit", "stop", "stop_limit"].includes(r.type)) return `type: expected market, limit, stop or stop_limit, got ${String(r.type)}`
+  const type = r.type
+  if (type !== "market" && type !== "limit" && type !== "stop" && type !== "stop_limit") return `type: expected market, limit, stop or stop_limit, got ${String(r.type)}`
   if (!positive(r.quantity)) return `quantity: must be a positive number, got ${r.quantity}`
   const tif = r.timeInForce ?? "GTC"
-  if (!["GTC", "IOC", "FOK", "DAY"].includes(tif)) return `timeInForce: expected GTC, IOC, FOK or DAY, got ${String(tif)}`
+  if (tif !== "GTC" && tif !== "IOC" && tif !== "FOK" && tif !== "DAY") return `timeInForce: expected GTC, IOC, FOK or DAY, got ${String(tif)}`
   const needsLimit = r.type === "limit" || r.type === "stop_limit"
   const needsStop = r.type === "stop" || r.type === "stop_limit"
   if (needsLimit && !positive(r.limitPrice)) return `limitPrice: a ${r.type} order needs a positive limit price, got ${r.limitPrice}`
@@ -431,6 +432,25 @@ export interface BracketRequest {
   readonly takeProfit?: { readonly limitPrice: number } | undefined
 }
 
+/**
+ * A protective leg added to a position after its entry (see {@link OrderBook.attachLeg}): a reduce-only `GTC` stop
+ * (the stop-loss) or limit (the take-profit) order.
+ */
+export interface LegRequest {
+  readonly role: "stop_loss" | "take_profit"
+  /** The exit side: `sell` for a long position, `buy` for a short. */
+  readonly side: OrderSide
+  /** Units to protect (the position). */
+  readonly quantity: number
+  /** The stop price of a stop-loss, the limit price of a take-profit. */
+  readonly price: number
+  /** The entry the leg belongs to (it grows with that entry's later fills while the entry still works). */
+  readonly parentId: number
+  /** The other leg of the position, if any: the two become one-cancels-other. */
+  readonly ocoId?: number | undefined
+  readonly tag?: string | undefined
+}
+
 /** Outcome of submitting a bracket. */
 export type BracketResult =
   | { readonly ok: true; readonly entry: Order; readonly stopLoss: Order | undefined; readonly takeProfit: Order | undefined }
@@ -625,10 +645,13 @@ export class OrderBook {
       reduceOnly: true,
       tag: e.tag
     }
-    for (const [name, leg] of [["stopLoss", slRequest], ["takeProfit", tpRequest]] as const) {
-      if (leg === undefined) continue
-      const p = validateOrderRequest(leg) ?? this.specProblem(leg, undefined)
-      if (p !== undefined) return { ok: false, reason: `${name}: ${p}` }
+    if (slRequest !== undefined) {
+      const p = validateOrderRequest(slRequest) ?? this.specProblem(slRequest, undefined)
+      if (p !== undefined) return { ok: false, reason: `stopLoss: ${p}` }
+    }
+    if (tpRequest !== undefined) {
+      const p = validateOrderRequest(tpRequest) ?? this.specProblem(tpRequest, undefined)
+      if (p !== undefined) return { ok: false, reason: `takeProfit: ${p}` }
     }
     const reference = e.type === "limit" || e.type === "stop_limit" ? e.limitPrice : e.type === "stop" ? e.stopPrice : referencePrice
     const buy = e.side === "buy"
@@ -658,6 +681,54 @@ export class OrderBook {
     if (slOrder !== undefined) this.working.push(slOrder)
     if (tpOrder !== undefined) this.working.push(tpOrder)
     return { ok: true, entry, stopLoss: slOrder, takeProfit: tpOrder }
+  }
+
+  /**
+   * Adds a stop-loss or take-profit order to a position that is already open (a stop set after the entry, a
+   * breakeven move without an initial stop): working at once (from the next bar it is matched against; it has not
+   * rested yet), reduce-only and `GTC`, one-cancels-other with `ocoId` when that order is in the book, and hung on
+   * the entry `parentId` like a bracket leg. Refused: a quantity or price that is not a positive number, a price the
+   * instrument's price filter refuses (the quantity follows the position and is not checked against the lot filters).
+   */
+  attachLeg(request: LegRequest, at: number): OrderResult {
+    const { role, side, quantity, price } = request
+    if (role !== "stop_loss" && role !== "take_profit") return { ok: false, reason: `role: expected stop_loss or take_profit, got ${String(role)}` }
+    if (side !== "buy" && side !== "sell") return { ok: false, reason: `side: expected buy or sell, got ${String(side)}` }
+    if (!positive(quantity)) return { ok: false, reason: `quantity: must be a positive number, got ${quantity}` }
+    const stop = role === "stop_loss"
+    if (this.instrument !== undefined) {
+      const problem = validatePrices(this.instrument, stop ? undefined : price, stop ? price : undefined)
+      if (problem !== undefined) return { ok: false, reason: problem.reason }
+    }
+    if (!positive(price)) return { ok: false, reason: `${stop ? "stopPrice" : "limitPrice"}: must be a positive number, got ${price}` }
+    const sibling = request.ocoId === undefined ? undefined : this.find(request.ocoId)
+    const leg: MutableOrder = {
+      id: this.ids.next++,
+      symbol: this.symbol,
+      side,
+      type: stop ? "stop" : "limit",
+      quantity,
+      limitPrice: stop ? undefined : price,
+      stopPrice: stop ? price : undefined,
+      timeInForce: "GTC",
+      reduceOnly: true,
+      submittedAt: at,
+      expiresAt: undefined,
+      status: "working",
+      filledQuantity: 0,
+      averagePrice: 0,
+      fees: 0,
+      triggered: false,
+      resting: false,
+      parentId: request.parentId,
+      ocoId: sibling?.id,
+      role,
+      tag: request.tag,
+      reason: undefined
+    }
+    if (sibling !== undefined) sibling.ocoId = leg.id
+    this.working.push(leg)
+    return { ok: true, order: leg }
   }
 
   private finish(o: MutableOrder, status: OrderStatus, reason: string | undefined): void {

@@ -127,9 +127,56 @@ export interface RiskState {
 
 const DAY_MS = 86_400_000
 
-const num = (x: number): string => (Number.isInteger(x) ? String(x) : String(Number(x.toPrecision(8))))
+/** Powers of ten, exact as doubles up to 1e22. */
+const POW10: ReadonlyArray<number> = Array.from({ length: 23 }, (_, i) => Number(`1e${i}`))
+/** 1e-6 … 1e15 (index `e + 6`), for finding a number's decimal exponent by comparison. */
+const DECADES: ReadonlyArray<number> = Array.from({ length: 22 }, (_, i) => Number(`1e${i - 6}`))
+
+/** `n × 10^-s` as `String(Number)` prints it, for an integer `n` in [1e7, 1e8] and a value in [1e-6, 1e21). */
+const decimal = (n: number, s: number): string => {
+  if (n === 1e8) {
+    n = 1e7
+    s--
+  }
+  const digits = String(n)
+  let end = digits.length
+  while (digits.charCodeAt(end - 1) === 48) end--
+  s -= digits.length - end
+  const d = end === digits.length ? digits : digits.slice(0, end)
+  if (s <= 0) return s === 0 ? d : d + "0".repeat(-s)
+  const whole = d.length - s
+  return whole > 0 ? `${d.slice(0, whole)}.${d.slice(whole)}` : `0.${"0".repeat(-whole)}${d}`
+}
+
+/**
+ * A number in a sentence: integers as they are, others rounded to 8 significant digits, printed as the shortest
+ * decimal (`String(Number(x.toPrecision(8)))`). The common case (1e-6 ≤ |x| < 1e15, not within a millionth of a unit
+ * of a rounding tie) is computed without the string round trip, with the same result: the 8-digit integer is
+ * rounded from `|x| × 10^s` (its error is far below the margin), and its decimal is the shortest one for the double
+ * nearest to it (two different decimals of at most 8 digits are more than an ulp apart).
+ */
+export const formatNumber = (x: number): string => {
+  if (Number.isInteger(x)) return String(x)
+  const a = x < 0 ? -x : x
+  if (a >= 1e-6 && a < 1e15) {
+    let e = 14
+    while (a < DECADES[e + 6]!) e--
+    const s = 7 - e
+    const m = s >= 0 ? a * POW10[s]! : a / POW10[-s]!
+    const floor = Math.floor(m)
+    const frac = m - floor
+    if (frac < 0.499999 || frac > 0.500001) {
+      const n = frac < 0.5 ? floor : floor + 1
+      if (n >= 1e7 && n <= 1e8) return x < 0 ? `-${decimal(n, s)}` : decimal(n, s)
+    }
+  }
+  return String(Number(x.toPrecision(8)))
+}
+const num = formatNumber
 const pct = (x: number): string => `${num(Number((x * 100).toPrecision(6)))}%`
 const iso = (ms: number): string => new Date(ms).toISOString()
+/** Appends a reduction to a decision's note. */
+const addNote = (note: string | undefined, why: string): string => (note === undefined ? why : `${note}; ${why}`)
 
 /** A problem with a risk configuration: the field and a sentence. */
 export interface RiskConfigProblem {
@@ -169,12 +216,16 @@ export const sessionStart = (timestamp: number, offsetMs = 0): number => Math.fl
 
 const TOLERANCE = 1e-12
 
+/** An observed value, or `undefined` for the NaN of "not yet". */
+const seen = (x: number): number | undefined => (Number.isNaN(x) ? undefined : x)
+
 /** The risk gate of one account. Feed it equity with {@link RiskManager.onEquity}; ask it with {@link RiskManager.checkEntry}. */
 export class RiskManager {
-  private dayStart: number | undefined = undefined
-  private dayStartEquity: number | undefined = undefined
-  private peakEquity: number | undefined = undefined
-  private lastEquity: number | undefined = undefined
+  // NaN until the first observation (plain number fields: an update per timestamp allocates nothing).
+  private dayStart = Number.NaN
+  private dayStartEquity = Number.NaN
+  private peakEquity = Number.NaN
+  private lastEquity = Number.NaN
   private openNotional = 0
   private dayHalt: string | undefined = undefined
   private kill: string | undefined = undefined
@@ -182,6 +233,8 @@ export class RiskManager {
   private unreported: RiskTrigger | undefined = undefined
   private refusals: Partial<Record<RiskRule, number>> = {}
   private readonly offset: number
+  /** `riskPerTrade` as a percentage, for the notes (formatted once). */
+  private riskPct: string | undefined = undefined
 
   /** Throws a `RangeError` naming the field for an invalid configuration (check it first with {@link checkRiskConfig}). */
   constructor(readonly config: RiskConfig = {}) {
@@ -223,17 +276,18 @@ export class RiskManager {
 
   private observe(timestamp: number, equity: number): RiskTrigger | undefined {
     if (!Number.isFinite(equity) || !Number.isFinite(timestamp)) return undefined
-    const day = sessionStart(timestamp, this.offset)
-    if (this.dayStart === undefined || day > this.dayStart) {
+    // Inside the current session (the common case), its start is known without the division.
+    const day = timestamp >= this.dayStart && timestamp < this.dayStart + DAY_MS ? this.dayStart : sessionStart(timestamp, this.offset)
+    if (Number.isNaN(this.dayStart) || day > this.dayStart) {
       this.dayStart = day
       this.dayStartEquity = equity
       this.dayHalt = undefined
     }
-    if (this.peakEquity === undefined || equity > this.peakEquity) this.peakEquity = equity
+    if (Number.isNaN(this.peakEquity) || equity > this.peakEquity) this.peakEquity = equity
     this.lastEquity = equity
     const c = this.config
     let trigger: RiskTrigger | undefined
-    const start = this.dayStartEquity!
+    const start = this.dayStartEquity
     if (c.dailyLossLimit !== undefined && this.dayHalt === undefined && start > 0) {
       const loss = (start - equity) / start
       if (loss >= c.dailyLossLimit * (1 - TOLERANCE)) {
@@ -253,6 +307,13 @@ export class RiskManager {
       }
     }
     return trigger
+  }
+
+  /** A size limit the quantity exceeds: refused when nothing is left or limits refuse; `undefined`: reduce to it. */
+  private overLimit(rule: RiskRule, allowed: number, why: string, refuseLimits: boolean): RiskDecision | undefined {
+    if (!(allowed > 0)) return this.refuse(rule, `${why}; nothing left for a new entry`)
+    if (refuseLimits) return this.refuse(rule, why)
+    return undefined
   }
 
   private refuse(rule: RiskRule, reason: string): RiskDecision {
@@ -285,13 +346,10 @@ export class RiskManager {
       return this.refuse("max_open_positions", `max open positions: ${r.openPositions} open, the limit is ${c.maxOpenPositions}`)
     }
 
+    // The sentences naming the numbers are built only for a refusal or a reduction (they cost more than the checks).
     const refuseLimits = c.onLimit === "refuse"
     let quantity = r.quantity
     let note: string | undefined
-    const reduce = (to: number, why: string): void => {
-      note = note === undefined ? why : `${note}; ${why}`
-      quantity = to
-    }
 
     if (c.riskPerTrade !== undefined) {
       if (r.stopLoss === undefined) {
@@ -301,12 +359,13 @@ export class RiskManager {
       } else {
         const sized = sizeByRisk({ side: r.side, equity: r.equity, riskFraction: c.riskPerTrade, entry: r.price, stop: r.stopLoss, feeRate: c.feeRate })
         if (!sized.ok) return this.refuse("risk_per_trade", `risk per trade: ${sized.reason}`)
-        const why = `risk per trade: ${pct(c.riskPerTrade)} of equity ${num(r.equity)} = ${num(c.riskPerTrade * r.equity)} at ` +
-          `${num(sized.riskPerUnit)} per unit allows ${num(sized.quantity)}`
         if (quantity === undefined) quantity = sized.quantity
         else if (quantity > sized.quantity) {
+          const why = `risk per trade: ${(this.riskPct ??= pct(c.riskPerTrade))} of equity ${num(r.equity)} = ${num(c.riskPerTrade * r.equity)} at ` +
+            `${num(sized.riskPerUnit)} per unit allows ${num(sized.quantity)}`
           if (refuseLimits) return this.refuse("risk_per_trade", `${why}, requested ${num(quantity)}`)
-          reduce(sized.quantity, `${why} (requested ${num(quantity)})`)
+          note = addNote(note, `${why} (requested ${num(quantity)})`)
+          quantity = sized.quantity
         }
       }
     }
@@ -314,33 +373,38 @@ export class RiskManager {
       return this.refuse("invalid_request", "no quantity: give a quantity, or configure riskPerTrade and give a stop_loss")
     }
 
-    const limit = (rule: RiskRule, allowed: number, why: string): RiskDecision | undefined => {
-      if (quantity! <= allowed * (1 + TOLERANCE)) return undefined
-      if (!(allowed > 0)) return this.refuse(rule, `${why}; nothing left for a new entry`)
-      if (refuseLimits) return this.refuse(rule, why)
-      reduce(allowed, `${why}: reduced to ${num(allowed)}`)
-      return undefined
-    }
     const price = r.price
     if (c.maxPositionUnits !== undefined) {
       const allowed = c.maxPositionUnits - held
-      const refused = limit("max_position_units", allowed,
-        `max position size: ${num(held)} held + ${num(quantity)} = ${num(held + quantity)} units exceeds ${num(c.maxPositionUnits)}`)
-      if (refused !== undefined) return refused
+      if (!(quantity <= allowed * (1 + TOLERANCE))) {
+        const why = `max position size: ${num(held)} held + ${num(quantity)} = ${num(held + quantity)} units exceeds ${num(c.maxPositionUnits)}`
+        const refused = this.overLimit("max_position_units", allowed, why, refuseLimits)
+        if (refused !== undefined) return refused
+        note = addNote(note, `${why}: reduced to ${num(allowed)}`)
+        quantity = allowed
+      }
     }
     if (c.maxPositionNotional !== undefined) {
       const allowed = c.maxPositionNotional / price - held
-      const refused = limit("max_position_notional", allowed,
-        `max position notional: (${num(held)} + ${num(quantity)}) × ${num(price)} = ${num((held + quantity) * price)} exceeds ${num(c.maxPositionNotional)}`)
-      if (refused !== undefined) return refused
+      if (!(quantity <= allowed * (1 + TOLERANCE))) {
+        const why = `max position notional: (${num(held)} + ${num(quantity)}) × ${num(price)} = ${num((held + quantity) * price)} exceeds ${num(c.maxPositionNotional)}`
+        const refused = this.overLimit("max_position_notional", allowed, why, refuseLimits)
+        if (refused !== undefined) return refused
+        note = addNote(note, `${why}: reduced to ${num(allowed)}`)
+        quantity = allowed
+      }
     }
     if (c.maxGrossExposure !== undefined) {
       const open = r.openNotional ?? this.openNotional
       const allowed = (c.maxGrossExposure * r.equity - open) / price
-      const refused = limit("gross_exposure", allowed,
-        `gross exposure: (open ${num(open)} + new ${num(quantity * price)}) / equity ${num(r.equity)} = ` +
-          `${num((open + quantity * price) / r.equity)} exceeds ${num(c.maxGrossExposure)}`)
-      if (refused !== undefined) return refused
+      if (!(quantity <= allowed * (1 + TOLERANCE))) {
+        const why = `gross exposure: (open ${num(open)} + new ${num(quantity * price)}) / equity ${num(r.equity)} = ` +
+          `${num((open + quantity * price) / r.equity)} exceeds ${num(c.maxGrossExposure)}`
+        const refused = this.overLimit("gross_exposure", allowed, why, refuseLimits)
+        if (refused !== undefined) return refused
+        note = addNote(note, `${why}: reduced to ${num(allowed)}`)
+        quantity = allowed
+      }
     }
     if (c.minQuantity !== undefined && quantity < c.minQuantity * (1 - TOLERANCE)) {
       return this.refuse("min_quantity", `quantity ${num(quantity)} is below the minimum ${num(c.minQuantity)}` + (note === undefined ? "" : ` after ${note}`))
@@ -353,10 +417,10 @@ export class RiskManager {
   snapshot(): RiskState {
     return {
       version: 1,
-      dayStart: this.dayStart,
-      dayStartEquity: this.dayStartEquity,
-      peakEquity: this.peakEquity,
-      lastEquity: this.lastEquity,
+      dayStart: seen(this.dayStart),
+      dayStartEquity: seen(this.dayStartEquity),
+      peakEquity: seen(this.peakEquity),
+      lastEquity: seen(this.lastEquity),
       openNotional: this.openNotional,
       dayHalt: this.dayHalt,
       kill: this.kill,
@@ -369,10 +433,10 @@ export class RiskManager {
   /** A manager continuing from {@link RiskManager.snapshot}. */
   static restore(config: RiskConfig, state: RiskState): RiskManager {
     const m = new RiskManager(config)
-    m.dayStart = state.dayStart
-    m.dayStartEquity = state.dayStartEquity
-    m.peakEquity = state.peakEquity
-    m.lastEquity = state.lastEquity
+    m.dayStart = state.dayStart ?? Number.NaN
+    m.dayStartEquity = state.dayStartEquity ?? Number.NaN
+    m.peakEquity = state.peakEquity ?? Number.NaN
+    m.lastEquity = state.lastEquity ?? Number.NaN
     m.openNotional = state.openNotional
     m.dayHalt = state.dayHalt
     m.kill = state.kill

@@ -144,6 +144,7 @@ export {
   type BookEvent,
   type BracketRequest,
   type BracketResult,
+  type LegRequest,
   type CancelResult,
   DEFAULT_MATCH_MODEL,
   type Fill,

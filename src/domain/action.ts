@@ -122,6 +122,14 @@ const FIELDS_OF: Readonly<Record<ActionKind, ReadonlyArray<string>>> = {
   amend_order: ["limit_price", "stop_price", "quantity"]
 }
 
+/** {@link FIELDS_OF} as sets (looked up on every action). */
+const FIELD_SETS: Readonly<Record<ActionKind, ReadonlySet<string>>> = Object.fromEntries(
+  Object.entries(FIELDS_OF).map(([kind, fields]) => [kind, new Set(fields)])
+) as unknown as Record<ActionKind, ReadonlySet<string>>
+
+/** The fields checked against {@link FIELDS_OF}, in the order of the error they report first. */
+const CHECKED_FIELDS: ReadonlyArray<string> = [...NUMERIC_FIELDS, "order_type", "time_in_force"]
+
 /** Text fields with a fixed set of values (entries only). */
 const CHOICE_FIELDS = [["order_type", ORDER_TYPES], ["time_in_force", TIMES_IN_FORCE]] as const
 
@@ -135,7 +143,8 @@ export const validateAction = (raw: Readonly<Record<string, unknown>>): { ok: tr
     return { ok: false, error: `action: unknown action ${JSON.stringify(kind)} (expected one of ${ACTION_KINDS.join(", ")})` }
   }
   const out: Record<string, unknown> = { action: kind }
-  for (const field of NUMERIC_FIELDS) {
+  for (let i = 0; i < NUMERIC_FIELDS.length; i++) {
+    const field = NUMERIC_FIELDS[i]!
     const v = raw[field]
     if (v === undefined || v === null) continue
     if (typeof v !== "number" || !Number.isFinite(v)) return { ok: false, error: `${field}: expected a finite number, got ${String(v)}` }
@@ -152,8 +161,10 @@ export const validateAction = (raw: Readonly<Record<string, unknown>>): { ok: tr
   }
   const reason = raw["reason"]
   if (reason !== undefined && reason !== null) out["reason"] = typeof reason === "string" ? reason : String(reason)
-  for (const field of [...NUMERIC_FIELDS, "order_type", "time_in_force"]) {
-    if (out[field] !== undefined && !FIELDS_OF[kind].includes(field)) {
+  const allowed = FIELD_SETS[kind]
+  for (let i = 0; i < CHECKED_FIELDS.length; i++) {
+    const field = CHECKED_FIELDS[i]!
+    if (out[field] !== undefined && !allowed.has(field)) {
       return { ok: false, error: `${field}: not a field of ${kind} (${kind} takes ${[...FIELDS_OF[kind], "reason"].join(", ")})` }
     }
   }

@@ -40,7 +40,7 @@ import {
   type OrderBookSnapshot,
   type OrderRole
 } from "../execution/orders.ts"
-import { type RiskConfig, RiskManager, type RiskState } from "../risk/risk-manager.ts"
+import { type RiskConfig, RiskManager, type RiskNote, type RiskState } from "../risk/risk-manager.ts"
 import { transition, type MachineEvent } from "../state-machine/machine.ts"
 import type {
   AccountSummary,
@@ -143,7 +143,16 @@ interface OpenPosition {
   tpId: number | undefined
 }
 
-type MutableRecord = { -readonly [K in keyof OrderRecord]-?: OrderRecord[K] } & { fills: Array<OrderFill>; fees: number }
+/**
+ * An order record while the run goes on. Its `note` may still be a {@link RiskNote} (the risk reductions kept as
+ * numbers, their sentences cost more than the run's checks): the result of {@link EngineCore.finish} formats them when
+ * its `orders` are first read (`JSON.stringify` included, so result.json is unchanged), and a snapshot formats them.
+ */
+type MutableRecord = { -readonly [K in Exclude<keyof OrderRecord, "note">]-?: OrderRecord[K] } & {
+  note: string | RiskNote | undefined
+  fills: Array<OrderFill>
+  fees: number
+}
 
 /** How an order ended, as the book reported it (before the engine writes the record). */
 interface Ended {
@@ -166,8 +175,8 @@ interface WorkingEntry {
   takeProfit: number | undefined
   slId: number | undefined
   tpId: number | undefined
-  /** Why the size at the fill differs from the request (cash, risk), for the order log. */
-  sizingNote: string | undefined
+  /** Why the size at the fill differs from the request (cash, risk), for the order log (risk: formatted when read). */
+  sizingNote: string | RiskNote | undefined
   ended: Ended | undefined
 }
 
@@ -546,6 +555,36 @@ const isMarketLike = (type: Order["type"]): boolean => type === "market" || type
 
 const join = (a: string | undefined, b: string | undefined): string | undefined => (a === undefined ? b : b === undefined ? a : `${a}; ${b}`)
 
+/** A note's text (a {@link RiskNote} formatted). */
+const noteText = (note: string | RiskNote | undefined): string | undefined => (note === undefined || typeof note === "string" ? note : note.text())
+
+/**
+ * Makes `result.orders` a property that formats the records' {@link RiskNote}s (in place) when first read: most runs
+ * never read the sentences, and `JSON.stringify` reads it like a plain property (same place, same text). A module
+ * function, so the property keeps only the records alive, not the engine.
+ */
+const deferNotes = (result: BacktestResult, records: Array<MutableRecord>): void => {
+  let orders: ReadonlyArray<OrderRecord> | undefined
+  Object.defineProperty(result, "orders", {
+    get: () => (orders ??= formatNotes(records)),
+    set: (value: ReadonlyArray<OrderRecord>) => {
+      orders = value
+    },
+    enumerable: true,
+    configurable: true
+  })
+}
+
+/** Formats the {@link RiskNote}s of the records in place (their notes become strings). */
+const formatNotes = (records: Array<MutableRecord>): ReadonlyArray<OrderRecord> => {
+  for (let i = 0; i < records.length; i++) {
+    const r = records[i]!
+    const note = r.note
+    if (note !== undefined && typeof note !== "string") r.note = note.text()
+  }
+  return records as ReadonlyArray<OrderRecord>
+}
+
 /** The engine core for one run. Feed it bars in `compareBars` order, then call {@link EngineCore.finish}. */
 export class EngineCore {
   private readonly runners = new Map<string, SymbolRunner>()
@@ -764,13 +803,13 @@ export class EngineCore {
       const sizing = this.portfolio.sizeEntry(entry.side, entry.requested, price, this.sizingRate, this.minimumFee)
       if (!sizing.ok) return this.refuseEntry(runner, entry, t, sizing.reason)
       let quantity = sizing.quantity
-      let note = sizing.reduced ? "reduced to what the account can pay" : undefined
+      let note: string | RiskNote | undefined = sizing.reduced ? "reduced to what the account can pay" : undefined
       const a = entry.action
       const trail = trailFrom(entry.side, a.trailing_stop, a.trailing_stop_pct, base)
       const stop = trail === undefined ? entry.stopLoss : this.roundLevel(book, tighter(entry.side, entry.stopLoss, trail))
       const risk = this.risk
       if (risk !== undefined) {
-        const d = risk.checkEntry({
+        const d = risk.decideEntry({
           symbol: runner.symbol,
           side: entry.side,
           timestamp: t,
@@ -785,7 +824,10 @@ export class EngineCore {
         if (!d.ok) return this.refuseEntry(runner, entry, t, d.reason)
         if (d.quantity < quantity) {
           quantity = d.quantity
-          note = join(note, d.note)
+          if (d.note !== undefined) {
+            d.note.prefix = note
+            note = d.note
+          }
         }
       }
       if (spec !== undefined) quantity = roundQuantity(spec, quantity, marketLike)
@@ -814,7 +856,7 @@ export class EngineCore {
     const reason = `insufficient ${entry.side === "long" ? "cash" : "equity"} for the remaining ${formatDecimal(left)} at ${formatDecimal(price)}`
     const r = can > 0 ? book.amend(entry.id, { quantity: o.filledQuantity + can }) : undefined
     if (r === undefined || !r.ok) this.endEntry(runner, entry, t, "cancelled", reason, true)
-    else entry.sizingNote = join(entry.sizingNote, `${reason}: reduced by ${formatDecimal(left - can)}`)
+    else entry.sizingNote = join(noteText(entry.sizingNote), `${reason}: reduced by ${formatDecimal(left - can)}`)
   }
 
   /** Whether `quantity` at `price` is outside the spec's notional limits (which apply to market orders as configured). */
@@ -1018,7 +1060,7 @@ export class EngineCore {
   // ---------------------------------------------------------------------------------------------------------------
   // Records
 
-  private finishRecord(record: MutableRecord, status: OrderRecord["status"], note: string | undefined): void {
+  private finishRecord(record: MutableRecord, status: OrderRecord["status"], note: string | RiskNote | undefined): void {
     const filled = (record.filledQuantity ?? 0) > 0
     record.status = status === "filled" || !filled ? status : "partially_filled"
     if (note !== undefined) record.note = note
@@ -1036,7 +1078,7 @@ export class EngineCore {
   private endEntry(runner: SymbolRunner, entry: WorkingEntry, timestamp: number, status: OrderRecord["status"], reason: string, venue: boolean): void {
     runner.book.cancel(entry.id, reason)
     const filled = (entry.record.filledQuantity ?? 0) > 0
-    this.finishEntryRecord(runner, entry, status, filled ? join(entry.sizingNote, `the rest ${status === "expired" ? "expired" : "was cancelled"}: ${reason}`) : reason)
+    this.finishEntryRecord(runner, entry, status, filled ? join(noteText(entry.sizingNote), `the rest ${status === "expired" ? "expired" : "was cancelled"}: ${reason}`) : reason)
     if (!venue) return
     this.reject(runner, timestamp, entry.action.action, status === "rejected" ? reason : filled ? `${status} (the rest): ${reason}` : `${status}: ${reason}`)
     if (!filled && runner.state !== "InTrade") this.move(runner, timestamp, { _tag: "EntryRejected", reason: `entry rejected: ${reason}` })
@@ -1593,12 +1635,12 @@ export class EngineCore {
     const given = action.stop_loss === undefined ? undefined : this.roundLevel(book, action.stop_loss)
     const stopLoss = trail === undefined ? given : this.roundLevel(book, tighter(side, given, trail))
     const takeProfit = action.take_profit === undefined ? undefined : this.roundLevel(book, action.take_profit)
-    let note: string | undefined
+    let note: RiskNote | undefined
     const risk = this.risk
     // A market entry fills on the next bar (or this close), where the risk rules check it at its fill price; a
     // limit or stop entry may rest for a while, so it is checked now too, and never rests refused.
     if (risk !== undefined && type !== "market") {
-      const d = risk.checkEntry({
+      const d = risk.decideEntry({
         symbol: runner.symbol,
         side,
         timestamp: t,
@@ -1772,7 +1814,7 @@ export class EngineCore {
       if (entry !== undefined) {
         const note = endedNote(entry.decidedAt, last)
         const filled = (entry.record.filledQuantity ?? 0) > 0
-        this.finishEntryRecord(runner, entry, "unfilled", filled ? join(entry.sizingNote, `the rest was unfilled: ${note}`) : note)
+        this.finishEntryRecord(runner, entry, "unfilled", filled ? join(noteText(entry.sizingNote), `the rest was unfilled: ${note}`) : note)
         if (!filled) this.reject(runner, entry.decidedAt, entry.action.action, `unfilled: ${note}`)
       }
       const exit = runner.exit
@@ -1805,7 +1847,7 @@ export class EngineCore {
       fees: portfolio.totalFees(),
       symbols: portfolio.accounts()
     }
-    return {
+    const result: BacktestResult = {
       strategy: this.definition.name,
       symbols: bySymbol.map((r) => r.symbol),
       metrics: computeMetrics({
@@ -1816,7 +1858,7 @@ export class EngineCore {
         exposed: this.exposedObservations
       }),
       trades: this.trades,
-      orders: this.orders,
+      orders: this.orders as ReadonlyArray<OrderRecord>, // replaced below by a property formatting the risk notes
       equity,
       transitions: this.transitions,
       transitionsDropped: this.transitionsDropped,
@@ -1829,6 +1871,8 @@ export class EngineCore {
       account,
       riskEvents: this.riskEvents
     }
+    deferNotes(result, this.orders)
+    return result
   }
 
   /**
@@ -1878,7 +1922,7 @@ export class EngineCore {
 
   /** The run's state between two bars (see {@link EngineSnapshot}). Call it between chunks, never inside one. */
   snapshot(): EngineSnapshot {
-    const copyRecord = (r: MutableRecord): MutableRecord => ({ ...r, fills: [...r.fills] })
+    const copyRecord = (r: MutableRecord): OrderRecord => ({ ...r, note: noteText(r.note), fills: [...r.fills] })
     return {
       version: 1,
       strategy: this.definition.name,
@@ -1894,7 +1938,7 @@ export class EngineCore {
           hasStrategy: r.strategy !== undefined,
           state: r.state,
           position: r.position === undefined ? undefined : { ...r.position },
-          entry: r.entry === undefined ? undefined : saveWorking(r.entry),
+          entry: r.entry === undefined ? undefined : saveWorking({ ...r.entry, sizingNote: noteText(r.entry.sizingNote) }),
           exit: r.exit === undefined ? undefined : saveWorking(r.exit),
           book: r.book.snapshot(),
           halted: r.halted,

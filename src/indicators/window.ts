@@ -3,7 +3,9 @@
  *
  * Fields are kept in `Float64Array` columns (a ring buffer) next to the `Bar` objects themselves. Queries:
  * - `high` / `low`: highest high and lowest low, by {@link ExtremeWindow} (O(1) amortised per push, O(1) per read),
- *   the same mechanism as the `highest` / `lowest` indicators;
+ *   the same mechanism as the `highest` / `lowest` indicators. They are kept up to date from the first read of
+ *   `high`, `low` or `range` on (built then from the high and low columns, O(capacity) once): a window nobody asks
+ *   for extremes costs no extreme updates;
  * - `range`: `high - low`;
  * - `avgVolume`: a running volume sum with Neumaier compensation, recomputed exactly from the column every
  *   `capacity` pushes so that rounding cannot build up over long runs;
@@ -41,6 +43,8 @@ export class MarketDataWindow implements Iterable<Bar> {
   /** Highest high and lowest low of the bars kept. */
   private declare readonly highQ: ExtremeWindow
   private declare readonly lowQ: ExtremeWindow
+  /** Whether `highQ` / `lowQ` follow the pushes (from the first read of an extreme on; see {@link MarketDataWindow.extremes}). */
+  private extremesLive = false
   private volSum = 0
   private volComp = 0
   private sinceResync = 0
@@ -109,9 +113,11 @@ export class MarketDataWindow implements Iterable<Bar> {
     this.volumes[slot] = v
     this.seq = s + 1
     this.next = slot + 1 === cap ? 0 : slot + 1
-    // 3. the extremes
-    this.highQ.push(high)
-    this.lowQ.push(low)
+    // 3. the extremes, once asked for
+    if (this.extremesLive) {
+      this.highQ.push(high)
+      this.lowQ.push(low)
+    }
     // 4. periodic exact recompute of the volume sum
     if (++this.sinceResync >= cap) {
       this.sinceResync = 0
@@ -154,19 +160,46 @@ export class MarketDataWindow implements Iterable<Bar> {
     return this.seq === 0 ? undefined : this.bars[this.oldestSlot()]
   }
 
+  /**
+   * Starts following the extremes: fills `highQ` / `lowQ` with the highs and lows kept, oldest first (the same values
+   * the pushes would have given them, so the same maximum and minimum), and has every later push update them.
+   */
+  private extremes(): void {
+    if (this.extremesLive) return
+    const highQ = this.highQ
+    const lowQ = this.lowQ
+    highQ.reset()
+    lowQ.reset()
+    const size = this.size
+    const cap = this.capacity
+    let at = this.oldestSlot()
+    for (let i = 0; i < size; i++) {
+      highQ.push(this.highs[at]!)
+      lowQ.push(this.lows[at]!)
+      at = at + 1 === cap ? 0 : at + 1
+    }
+    this.extremesLive = true
+  }
+
   /** Highest high over the window, `undefined` when empty. */
   get high(): number | undefined {
-    return this.seq === 0 ? undefined : this.highQ.get()
+    if (this.seq === 0) return undefined
+    this.extremes()
+    return this.highQ.get()
   }
 
   /** Lowest low over the window, `undefined` when empty. */
   get low(): number | undefined {
-    return this.seq === 0 ? undefined : this.lowQ.get()
+    if (this.seq === 0) return undefined
+    this.extremes()
+    return this.lowQ.get()
   }
 
   /** `high - low` over the window, `undefined` when empty. */
   get range(): number | undefined {
-    return this.seq === 0 ? undefined : this.highQ.get() - this.lowQ.get()
+    if (this.seq === 0) return undefined
+    this.extremes()
+    return this.highQ.get() - this.lowQ.get()
   }
 
   /** Mean volume over the window, `undefined` when empty. */

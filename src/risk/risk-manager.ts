@@ -95,6 +95,14 @@ export type RiskDecision =
   | { readonly ok: true; readonly quantity: number; readonly note: string | undefined }
   | { readonly ok: false; readonly rule: RiskRule; readonly reason: string }
 
+/**
+ * {@link RiskDecision} with the note kept as numbers ({@link RiskNote}) until its text is asked for: the answer of
+ * {@link RiskManager.decideEntry}, for callers (the engine) that may never need the sentences.
+ */
+export type DeferredRiskDecision =
+  | { readonly ok: true; readonly quantity: number; readonly note: RiskNote | undefined }
+  | { readonly ok: false; readonly rule: RiskRule; readonly reason: string }
+
 /** A halt that just started. */
 export interface RiskTrigger {
   readonly rule: "daily_loss" | "kill_switch"
@@ -175,8 +183,76 @@ export const formatNumber = (x: number): string => {
 const num = formatNumber
 const pct = (x: number): string => `${num(Number((x * 100).toPrecision(6)))}%`
 const iso = (ms: number): string => new Date(ms).toISOString()
-/** Appends a reduction to a decision's note. */
-const addNote = (note: string | undefined, why: string): string => (note === undefined ? why : `${note}; ${why}`)
+
+/** Reduction kinds of a {@link RiskNote}. */
+const RISK_PER_TRADE = 0
+const POSITION_UNITS = 1
+const POSITION_NOTIONAL = 2
+const GROSS_EXPOSURE = 3
+
+/** The sentence of a risk-per-trade limit (`riskPct`: `riskPerTrade` as a percentage). */
+const riskWhy = (riskPct: string, riskPerTrade: number, equity: number, perUnit: number, allowed: number): string =>
+  `risk per trade: ${riskPct} of equity ${num(equity)} = ${num(riskPerTrade * equity)} at ${num(perUnit)} per unit allows ${num(allowed)}`
+const unitsWhy = (held: number, quantity: number, limit: number): string =>
+  `max position size: ${num(held)} held + ${num(quantity)} = ${num(held + quantity)} units exceeds ${num(limit)}`
+const notionalWhy = (held: number, quantity: number, price: number, limit: number): string =>
+  `max position notional: (${num(held)} + ${num(quantity)}) × ${num(price)} = ${num((held + quantity) * price)} exceeds ${num(limit)}`
+const grossWhy = (open: number, quantity: number, price: number, equity: number, limit: number): string =>
+  `gross exposure: (open ${num(open)} + new ${num(quantity * price)}) / equity ${num(equity)} = ` +
+  `${num((open + quantity * price) / equity)} exceeds ${num(limit)}`
+
+/**
+ * The reductions of one allowed entry, kept as the numbers they name: the sentences (see {@link RiskDecision}'s
+ * `note`) are formatted by {@link RiskNote.text} only when asked for (they cost more than the checks). A note may
+ * carry a `prefix`, an earlier sentence of the caller put in front with `"; "`.
+ */
+export class RiskNote {
+  /** A sentence put before the reductions (joined with `"; "`), set by the caller. */
+  prefix: string | undefined = undefined
+  private cached: string | undefined = undefined
+
+  /** `kind`: which limit; `a` to `f`: the numbers its sentence names (see `own`); `previous`: the earlier reductions. */
+  constructor(
+    private readonly riskPct: string | undefined,
+    private readonly kind: number,
+    private readonly a: number,
+    private readonly b: number,
+    private readonly c: number,
+    private readonly d: number,
+    private readonly e: number,
+    private readonly f: number,
+    private readonly previous: RiskNote | undefined
+  ) {}
+
+  /** The sentence of this reduction alone. */
+  private own(): string {
+    switch (this.kind) {
+      case RISK_PER_TRADE: // riskPerTrade, equity, risk per unit, allowed, requested
+        return `${riskWhy(this.riskPct!, this.a, this.b, this.c, this.d)} (requested ${num(this.e)})`
+      case POSITION_UNITS: // held, quantity, limit, allowed
+        return `${unitsWhy(this.a, this.b, this.c)}: reduced to ${num(this.d)}`
+      case POSITION_NOTIONAL: // held, quantity, price, limit, allowed
+        return `${notionalWhy(this.a, this.b, this.c, this.d)}: reduced to ${num(this.e)}`
+      default: // open, quantity, price, equity, limit, allowed
+        return `${grossWhy(this.a, this.b, this.c, this.d, this.e)}: reduced to ${num(this.f)}`
+    }
+  }
+
+  /** The reductions without the prefix, oldest first, joined with `"; "`. */
+  private reductions(): string {
+    return this.previous === undefined ? this.own() : `${this.previous.reductions()}; ${this.own()}`
+  }
+
+  /** The note: the prefix, if any, then every reduction in the order applied, joined with `"; "`. */
+  text(): string {
+    const body = (this.cached ??= this.reductions())
+    return this.prefix === undefined ? body : `${this.prefix}; ${body}`
+  }
+
+  toString(): string {
+    return this.text()
+  }
+}
 
 /** A problem with a risk configuration: the field and a sentence. */
 export interface RiskConfigProblem {
@@ -309,14 +385,12 @@ export class RiskManager {
     return trigger
   }
 
-  /** A size limit the quantity exceeds: refused when nothing is left or limits refuse; `undefined`: reduce to it. */
-  private overLimit(rule: RiskRule, allowed: number, why: string, refuseLimits: boolean): RiskDecision | undefined {
-    if (!(allowed > 0)) return this.refuse(rule, `${why}; nothing left for a new entry`)
-    if (refuseLimits) return this.refuse(rule, why)
-    return undefined
+  /** A size limit the quantity exceeds and that refuses it: with nothing left, or when limits refuse. */
+  private overLimit(rule: RiskRule, allowed: number, why: string): { readonly ok: false; readonly rule: RiskRule; readonly reason: string } {
+    return this.refuse(rule, allowed > 0 ? why : `${why}; nothing left for a new entry`)
   }
 
-  private refuse(rule: RiskRule, reason: string): RiskDecision {
+  private refuse(rule: RiskRule, reason: string): { readonly ok: false; readonly rule: RiskRule; readonly reason: string } {
     this.refusals[rule] = (this.refusals[rule] ?? 0) + 1
     return { ok: false, rule, reason }
   }
@@ -328,6 +402,15 @@ export class RiskManager {
    * position units, position notional, gross exposure, minimum quantity.
    */
   checkEntry(request: EntryRequest): RiskDecision {
+    const d = this.decideEntry(request)
+    return d.ok ? { ok: true, quantity: d.quantity, note: d.note?.text() } : d
+  }
+
+  /**
+   * {@link RiskManager.checkEntry} with the note kept as numbers (a {@link RiskNote}, formatted when asked for): the
+   * same decision, counted the same way.
+   */
+  decideEntry(request: EntryRequest): DeferredRiskDecision {
     const r = request
     const c = this.config
     if (!(Number.isFinite(r.price) && r.price > 0)) return this.refuse("invalid_request", `price ${r.price} is not a positive number`)
@@ -346,10 +429,10 @@ export class RiskManager {
       return this.refuse("max_open_positions", `max open positions: ${r.openPositions} open, the limit is ${c.maxOpenPositions}`)
     }
 
-    // The sentences naming the numbers are built only for a refusal or a reduction (they cost more than the checks).
+    // The sentences naming the numbers are built only for a refusal; a reduction keeps its numbers (`RiskNote`).
     const refuseLimits = c.onLimit === "refuse"
     let quantity = r.quantity
-    let note: string | undefined
+    let note: RiskNote | undefined
 
     if (c.riskPerTrade !== undefined) {
       if (r.stopLoss === undefined) {
@@ -361,10 +444,12 @@ export class RiskManager {
         if (!sized.ok) return this.refuse("risk_per_trade", `risk per trade: ${sized.reason}`)
         if (quantity === undefined) quantity = sized.quantity
         else if (quantity > sized.quantity) {
-          const why = `risk per trade: ${(this.riskPct ??= pct(c.riskPerTrade))} of equity ${num(r.equity)} = ${num(c.riskPerTrade * r.equity)} at ` +
-            `${num(sized.riskPerUnit)} per unit allows ${num(sized.quantity)}`
-          if (refuseLimits) return this.refuse("risk_per_trade", `${why}, requested ${num(quantity)}`)
-          note = addNote(note, `${why} (requested ${num(quantity)})`)
+          const riskPct = (this.riskPct ??= pct(c.riskPerTrade))
+          if (refuseLimits) {
+            const why = riskWhy(riskPct, c.riskPerTrade, r.equity, sized.riskPerUnit, sized.quantity)
+            return this.refuse("risk_per_trade", `${why}, requested ${num(quantity)}`)
+          }
+          note = new RiskNote(riskPct, RISK_PER_TRADE, c.riskPerTrade, r.equity, sized.riskPerUnit, sized.quantity, quantity, 0, note)
           quantity = sized.quantity
         }
       }
@@ -377,20 +462,20 @@ export class RiskManager {
     if (c.maxPositionUnits !== undefined) {
       const allowed = c.maxPositionUnits - held
       if (!(quantity <= allowed * (1 + TOLERANCE))) {
-        const why = `max position size: ${num(held)} held + ${num(quantity)} = ${num(held + quantity)} units exceeds ${num(c.maxPositionUnits)}`
-        const refused = this.overLimit("max_position_units", allowed, why, refuseLimits)
-        if (refused !== undefined) return refused
-        note = addNote(note, `${why}: reduced to ${num(allowed)}`)
+        if (!(allowed > 0) || refuseLimits) {
+          return this.overLimit("max_position_units", allowed, unitsWhy(held, quantity, c.maxPositionUnits))
+        }
+        note = new RiskNote(undefined, POSITION_UNITS, held, quantity, c.maxPositionUnits, allowed, 0, 0, note)
         quantity = allowed
       }
     }
     if (c.maxPositionNotional !== undefined) {
       const allowed = c.maxPositionNotional / price - held
       if (!(quantity <= allowed * (1 + TOLERANCE))) {
-        const why = `max position notional: (${num(held)} + ${num(quantity)}) × ${num(price)} = ${num((held + quantity) * price)} exceeds ${num(c.maxPositionNotional)}`
-        const refused = this.overLimit("max_position_notional", allowed, why, refuseLimits)
-        if (refused !== undefined) return refused
-        note = addNote(note, `${why}: reduced to ${num(allowed)}`)
+        if (!(allowed > 0) || refuseLimits) {
+          return this.overLimit("max_position_notional", allowed, notionalWhy(held, quantity, price, c.maxPositionNotional))
+        }
+        note = new RiskNote(undefined, POSITION_NOTIONAL, held, quantity, price, c.maxPositionNotional, allowed, 0, note)
         quantity = allowed
       }
     }
@@ -398,18 +483,17 @@ export class RiskManager {
       const open = r.openNotional ?? this.openNotional
       const allowed = (c.maxGrossExposure * r.equity - open) / price
       if (!(quantity <= allowed * (1 + TOLERANCE))) {
-        const why = `gross exposure: (open ${num(open)} + new ${num(quantity * price)}) / equity ${num(r.equity)} = ` +
-          `${num((open + quantity * price) / r.equity)} exceeds ${num(c.maxGrossExposure)}`
-        const refused = this.overLimit("gross_exposure", allowed, why, refuseLimits)
-        if (refused !== undefined) return refused
-        note = addNote(note, `${why}: reduced to ${num(allowed)}`)
+        if (!(allowed > 0) || refuseLimits) {
+          return this.overLimit("gross_exposure", allowed, grossWhy(open, quantity, price, r.equity, c.maxGrossExposure))
+        }
+        note = new RiskNote(undefined, GROSS_EXPOSURE, open, quantity, price, r.equity, c.maxGrossExposure, allowed, note)
         quantity = allowed
       }
     }
     if (c.minQuantity !== undefined && quantity < c.minQuantity * (1 - TOLERANCE)) {
-      return this.refuse("min_quantity", `quantity ${num(quantity)} is below the minimum ${num(c.minQuantity)}` + (note === undefined ? "" : ` after ${note}`))
+      return this.refuse("min_quantity", `quantity ${num(quantity)} is below the minimum ${num(c.minQuantity)}` + (note === undefined ? "" : ` after ${note.text()}`))
     }
-    if (!(quantity > 0)) return this.refuse("invalid_request", `quantity ${num(quantity)} is not positive` + (note === undefined ? "" : ` after ${note}`))
+    if (!(quantity > 0)) return this.refuse("invalid_request", `quantity ${num(quantity)} is not positive` + (note === undefined ? "" : ` after ${note.text()}`))
     return { ok: true, quantity, note }
   }
 

@@ -290,6 +290,20 @@ describe("the risk layer", () => {
     expect(r.orders[0]!.note).toContain("risk per trade: 1% of equity 10000 = 100 at 5 per unit allows 20")
   })
 
+  it("the risk notes, formatted when the orders are first read, are plain strings in place (JSON included)", () => {
+    const input = bars([[100, 100, 100, 100], [100, 100, 100, 100], [100, 100, 100, 100]])
+    const r = run(at({ "0": { action: "enter_long", quantity: 0.5, stop_loss: 95 } }), input, {}, { risk: { riskPerTrade: 0.01, maxPositionNotional: 1_500 } })
+    const keys = Object.keys(r)
+    expect(keys.indexOf("orders")).toBe(keys.indexOf("trades") + 1)
+    const json = JSON.parse(JSON.stringify(r)) as { orders: Array<{ note?: string }> }
+    const note = "risk per trade: 1% of equity 10000 = 100 at 5 per unit allows 20 (requested 50); " +
+      "max position notional: (0 + 20) × 100 = 2000 exceeds 1500: reduced to 15"
+    expect(json.orders[0]!.note).toBe(note)
+    expect(r.orders[0]!.note).toBe(note)
+    expect(typeof { ...r.orders[0]! }.note).toBe("string")
+    expect(r.trades[0]!.quantity).toBe(15)
+  })
+
   it("max open positions: a market entry is refused at its fill, a limit entry already when decided", () => {
     const input = merge(bars(flat(4)), bars(flat(4, 50), B))
     const r = run(at({

@@ -274,3 +274,32 @@ describe("risk configuration", () => {
     expect(() => new RiskManager({ maxDrawdown: 0 })).toThrow("risk config: maxDrawdown: must be a fraction in (0, 1], got 0")
   })
 })
+
+describe("risk manager: deferred notes", () => {
+  it("decideEntry gives checkEntry's decision, its note formatted on demand (with a prefix when set)", () => {
+    const config: RiskConfig = { riskPerTrade: 0.02, maxPositionUnits: 40, maxPositionNotional: 3_000, maxGrossExposure: 0.5 }
+    const request: EntryRequest = {
+      symbol: "X",
+      side: "long",
+      timestamp: 1_700_000_000_000,
+      price: 101.37,
+      quantity: 500,
+      stopLoss: 99.1,
+      equity: 10_000,
+      openPositions: 0,
+      openNotional: 1_200,
+      positionQuantity: 0
+    } as EntryRequest
+    for (const c of [config, { maxPositionUnits: 10 }, { maxPositionNotional: 2_000 }, { maxGrossExposure: 0.3 }, { riskPerTrade: 0.01 }] as Array<RiskConfig>) {
+      const eager = new RiskManager(c).checkEntry(request)
+      const deferred = new RiskManager(c).decideEntry(request)
+      expect(eager.ok && deferred.ok).toBe(true)
+      if (!eager.ok || !deferred.ok) continue
+      expect(deferred.quantity).toBe(eager.quantity)
+      expect(deferred.note?.text()).toBe(eager.note)
+      expect(eager.note).toMatch(/reduced to|requested/)
+      deferred.note!.prefix = "first"
+      expect(deferred.note!.text()).toBe(`first; ${eager.note}`)
+    }
+  })
+})

@@ -187,7 +187,7 @@ for (const c of selected) {
 const baseline = results[0]!.seconds
 const fmt = (n: number): string => Math.round(n).toLocaleString("en-US")
 console.log(`Machine: ${os.cpus()[0]?.model ?? "unknown CPU"}, ${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`)
-console.log(`Command: npm run bench -- --bars ${totalBars} --runs ${runs} (best of ${runs}; ${bars.length.toLocaleString("en-US")} bars, ${symbols.length} symbols)\n`)
+console.log(`Command: npm run bench:engine -- --bars ${totalBars} --runs ${runs} (best of ${runs}; ${bars.length.toLocaleString("en-US")} bars, ${symbols.length} symbols)\n`)
 console.log("| Case | bars/s | ns/bar | × baseline time | trades |")
 console.log("|---|---:|---:|---:|---:|")
 for (const r of results) {

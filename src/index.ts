@@ -200,7 +200,7 @@ export {
   type RiskTrigger
 } from "./risk/risk-manager.ts"
 export { riskPerUnit, type RiskSizingInput, sizeByRisk, type SizingResult } from "./risk/sizing.ts"
-export { type Holding, Portfolio, type PortfolioSnapshot, type SymbolAccount } from "./portfolio/portfolio.ts"
+export { checkMarginConfig, type Holding, type MarginConfig, Portfolio, type PortfolioSnapshot, type SymbolAccount } from "./portfolio/portfolio.ts"
 
 // ---------------------------------------------------------------------------------------------------------------
 // Indicators: streaming kernels, batch kernels, the bar window, the registry

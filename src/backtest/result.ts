@@ -117,11 +117,11 @@ export interface OrderRecord {
   readonly fees?: number | undefined
 }
 
-/** A halt the risk layer started (docs/risk.md): the daily loss limit or the drawdown kill switch. */
+/** A halt the risk layer started (docs/risk.md): the daily loss limit, the drawdown kill switch, or a margin call. */
 export interface RiskEvent {
   /** The bar time at which the breach was seen. */
   readonly timestamp: number
-  readonly rule: "daily_loss" | "kill_switch"
+  readonly rule: "daily_loss" | "kill_switch" | "margin_call"
   readonly reason: string
   /** The kill switch asked to close every position (`flattenOnKill`). */
   readonly flatten: boolean

@@ -10,6 +10,7 @@ import { type IndicatorBackendName, INDICATOR_BACKENDS } from "../indicators/Ind
 import type { RiskConfig } from "../risk/risk-manager.ts"
 import type { LuaSandboxOptions } from "../backtest/run.ts"
 import type { StrategyErrorPolicy } from "../engine/core.ts"
+import type { MarginConfig } from "../portfolio/portfolio.ts"
 
 /** Exit codes of the CLI. */
 export const ExitCode = {
@@ -85,6 +86,8 @@ export interface BacktestCommand {
   readonly risk?: RiskConfig | undefined
   /** The Lua sandbox (`--isolation`, `--instruction-limit`, `--call-timeout`, `--memory-limit`, `--coroutines`). */
   readonly lua?: LuaSandboxOptions | undefined
+  /** `--leverage`, `--maintenance-margin`: a margin account instead of the cash account. */
+  readonly margin?: MarginConfig | undefined
   /** `--on-strategy-error`: what happens to a failed symbol's open position (default `manage`). */
   readonly onStrategyError?: StrategyErrorPolicy | undefined
 }
@@ -201,6 +204,10 @@ Risk (docs/risk.md; fractions as 0.01 or 1%):
   --max-open-positions <n>
                           at most n symbols with a position
   --max-exposure <x>      gross notional of all positions at most x × equity
+  --leverage <x>          a margin account: entries of either side may use equity × x − gross notional
+                          (default: cash account, longs paid from cash, shorts up to 1× equity)
+  --maintenance-margin <f>
+                          with --leverage: close every position when equity < f × gross notional (margin call)
 Lua sandbox (docs/strategy-guide.md, "Sandbox and limits"):
   --isolation <mode>      none | worker: run each symbol's VM in a worker thread with a hard memory cap
                           (default none: in-process, about 6x faster)
@@ -323,7 +330,9 @@ export const BACKTEST_FLAGS: Readonly<Record<string, Arity>> = {
   "--call-timeout": "one",
   "--memory-limit": "one",
   "--coroutines": "none",
-  "--on-strategy-error": "one"
+  "--on-strategy-error": "one",
+  "--leverage": "one",
+  "--maintenance-margin": "one"
 }
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] }
@@ -358,6 +367,8 @@ interface BacktestDraft {
   risk: Mutable<RiskConfig>
   lua: Mutable<LuaSandboxOptions>
   onStrategyError: StrategyErrorPolicy | undefined
+  leverage: number | undefined
+  maintenance: number | undefined
   exchangeInfo: string | undefined
   makerRate: number | undefined
   minimum: number | undefined
@@ -390,6 +401,8 @@ const newBacktestDraft = (): BacktestDraft => ({
   risk: {},
   lua: {},
   onStrategyError: undefined,
+  leverage: undefined,
+  maintenance: undefined,
   exchangeInfo: undefined,
   makerRate: undefined,
   minimum: undefined,
@@ -530,6 +543,12 @@ const applyBacktestFlag = (d: BacktestDraft, flag: string, values: ReadonlyArray
     case "--coroutines":
       d.lua.coroutines = true
       return
+    case "--leverage":
+      d.leverage = parseNumber(flag, v.replace(/x$/i, ""), (n) => n >= 1, "a multiple of equity of at least 1 such as 2 or 2x")
+      return
+    case "--maintenance-margin":
+      d.maintenance = parseFraction(flag, v)
+      return
     case "--on-strategy-error":
       if (v !== "manage" && v !== "flatten") throw new UsageError(`--on-strategy-error: expected manage or flatten, got ${JSON.stringify(v)}`)
       d.onStrategyError = v
@@ -554,6 +573,10 @@ const finishBacktest = (d: BacktestDraft): BacktestCommand => {
     throw new UsageError("--slippage in ticks needs --tick-size, or --exchange-info for each symbol's tick size")
   }
   if (risk.flattenOnKill === true && risk.maxDrawdown === undefined) throw new UsageError("--flatten-on-kill needs --max-drawdown")
+  if (d.maintenance !== undefined && d.leverage === undefined) throw new UsageError("--maintenance-margin needs --leverage")
+  if (d.maintenance !== undefined && d.leverage !== undefined && d.maintenance >= 1 / d.leverage) {
+    throw new UsageError(`--maintenance-margin: must be below the initial margin 1/leverage (${1 / d.leverage}), got ${d.maintenance}`)
+  }
   if (d.lua.memoryLimitMb !== undefined && d.lua.isolation !== "worker") {
     throw new UsageError("--memory-limit needs --isolation worker (an in-process Lua VM has no memory cap of its own)")
   }
@@ -590,7 +613,8 @@ const finishBacktest = (d: BacktestDraft): BacktestCommand => {
     exchangeInfo: d.exchangeInfo,
     risk: Object.keys(risk).length > 0 ? risk : undefined,
     lua: Object.keys(d.lua).length > 0 ? d.lua : undefined,
-    onStrategyError: d.onStrategyError
+    onStrategyError: d.onStrategyError,
+    margin: d.leverage === undefined ? undefined : { leverage: d.leverage, ...(d.maintenance !== undefined ? { maintenance: d.maintenance } : {}) }
   }
 }
 

@@ -72,7 +72,9 @@ export const CONFIG_KEYS: Readonly<Record<string, Readonly<Record<string, KeySpe
   },
   account: {
     cash: key("--cash", "number"),
-    commission: key("--commission", "quantity")
+    commission: key("--commission", "quantity"),
+    leverage: key("--leverage", "number"),
+    maintenance_margin: key("--maintenance-margin", "quantity")
   },
   execution: {
     fill: key("--fill", "text"),

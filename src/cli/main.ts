@@ -132,6 +132,7 @@ export const runBacktestCommand = (cmd: BacktestCommand, io: CliIO): Effect.Effe
       risk: cmd.risk,
       lua: cmd.lua,
       onStrategyError: cmd.onStrategyError,
+      margin: cmd.margin,
       onProgress
     })
     const seconds = (performance.now() - started) / 1000
@@ -157,7 +158,9 @@ export const runBacktestCommand = (cmd: BacktestCommand, io: CliIO): Effect.Effe
       io.stdout(`Strategy failures (the symbol stopped opening positions):\n${result.failures.map((f) => `  ${f.symbol} at ${formatTime(f.timestamp)}: ${f.message}`).join("\n")}\n`)
     }
     if (result.rejections.length > 0) io.stdout(`${result.rejections.length} action(s) refused; see result.json "rejections".\n`)
-    for (const e of result.riskEvents ?? []) io.stdout(`Risk halt at ${formatTime(e.timestamp)}: ${e.reason}${e.flatten ? " (positions closed)" : ""}\n`)
+    for (const e of result.riskEvents ?? []) {
+      io.stdout(`${e.rule === "margin_call" ? "Margin call" : "Risk halt"} at ${formatTime(e.timestamp)}: ${e.reason}${e.flatten ? " (positions closed)" : ""}\n`)
+    }
     const rate = result.metrics.bars / Math.max(seconds, 1e-9)
     io.stdout(`Processed ${result.metrics.bars.toLocaleString("en-US")} bars in ${seconds.toFixed(2)} s (${Math.round(rate).toLocaleString("en-US")} bars/s, ${cmd.indicators} indicators).\n`)
     if (written._tag === "Failure") {

@@ -21,6 +21,7 @@ import { MarketData } from "../market-data/MarketData.ts"
 import { Strategy } from "../strategy/Strategy.ts"
 import { type StrategyReload, StrategyReloads } from "../strategy/StrategyReloads.ts"
 import { checkRiskConfig } from "../risk/risk-manager.ts"
+import { checkMarginConfig } from "../portfolio/portfolio.ts"
 import { EngineConfigError, EngineCore, type EngineSettings } from "./core.ts"
 
 /** Settings of a run, plus an optional progress callback called after each chunk with the bars processed so far. */
@@ -48,6 +49,10 @@ export const runEngine = Effect.fn("Engine.run")(function*(options: RunOptions) 
   if (options.risk !== undefined) {
     const problem = checkRiskConfig(options.risk)
     if (problem !== undefined) return yield* new ConfigError({ field: `risk.${problem.field}`, reason: problem.reason })
+  }
+  if (options.margin !== undefined) {
+    const problem = checkMarginConfig(options.margin)
+    if (problem !== undefined) return yield* new ConfigError({ field: problem.field, reason: problem.reason })
   }
   const marketData = yield* MarketData
   const strategy = yield* Strategy

@@ -57,7 +57,7 @@ import type {
 } from "../backtest/result.ts"
 import { computeMetrics } from "../backtest/metrics.ts"
 import type { DataQualityReport } from "../market-data/MarketData.ts"
-import { Portfolio, type PortfolioSnapshot, type SymbolState } from "../portfolio/portfolio.ts"
+import { type MarginConfig, Portfolio, type PortfolioSnapshot, type SymbolState } from "../portfolio/portfolio.ts"
 import { SymbolIndicators, type SymbolIndicatorsSnapshot } from "./symbol-indicators.ts"
 import { type IndicatorBackend, typescriptIndicatorBackend } from "../indicators/IndicatorEngine.ts"
 
@@ -98,6 +98,12 @@ export interface EngineSettings {
    * (limit and stop entries also when decided); a refusal is recorded in `rejections`.
    */
   readonly risk?: RiskConfig | undefined
+  /**
+   * A margin account (docs/risk.md, "Margin"): entries of either side may use `equity × leverage − gross notional`;
+   * below `maintenance × gross notional` of equity, every position is closed at the next opens (a `margin_call` risk
+   * event). Default: the cash account (longs paid from cash, shorts up to 1× equity, no margin call).
+   */
+  readonly margin?: MarginConfig | undefined
 }
 
 /** Default of {@link EngineSettings.maxTransitions}. */
@@ -627,6 +633,8 @@ export class EngineCore {
   private risk: RiskManager | undefined
   /** The risk rules watch the equity curve (daily loss limit, drawdown kill switch): it is shown to them on every timestamp. */
   private readonly watchEquity: boolean
+  /** The margin account's maintenance fraction, when margin calls are on. */
+  private readonly maintenance: number | undefined
 
   constructor(
     private definition: StrategyDefinition,
@@ -652,6 +660,8 @@ export class EngineCore {
     const risk = settings.risk
     this.risk = risk !== undefined && Object.values(risk).some((v) => v !== undefined) ? new RiskManager(risk) : undefined
     this.watchEquity = this.risk !== undefined && (risk?.dailyLossLimit !== undefined || risk?.maxDrawdown !== undefined)
+    this.portfolio.leverage = settings.margin?.leverage
+    this.maintenance = settings.margin?.maintenance
   }
 
   /** Failures recorded since the last call (for logging them as they happen). */
@@ -683,6 +693,7 @@ export class EngineCore {
       const equity = Number.isNaN(this.currentTime) ? this.settings.initialCash : this.recordEquity(this.currentTime)
       this.currentTime = bar.timestamp
       if (this.watchEquity) this.observeRisk(bar.timestamp, equity)
+      if (this.maintenance !== undefined) this.checkMargin(bar.timestamp, equity)
     }
     this.barCount++
     const runner = this.runnerFor(bar)
@@ -1174,6 +1185,28 @@ export class EngineCore {
       if (entry !== undefined) this.endEntry(runner, entry, timestamp, "cancelled", `risk: ${trigger.reason}`, true)
       if (trigger.flatten && runner.position !== undefined && runner.exit === undefined) {
         this.submitExit(runner, timestamp, timestamp, undefined, undefined, `risk: ${trigger.rule}: flatten`, "risk", runner.lastPrice)
+      }
+    }
+  }
+
+  /**
+   * A new timestamp of a margin account: equity (at the previous closes) below `maintenance × gross notional` is a
+   * margin call. Working entries are cancelled and every position is closed at the next opens; trading goes on after.
+   */
+  private checkMargin(timestamp: number, equity: number): void {
+    const gross = this.portfolio.grossNotional()
+    if (!(gross > 0) || equity >= this.maintenance! * gross) return
+    // Exits already on their way (from an earlier call or the strategy) are not sent again.
+    let pending = false
+    for (const runner of this.order) if (runner.position !== undefined && runner.exit === undefined) pending = true
+    if (!pending) return
+    const reason = `margin call: equity ${equity.toFixed(2)} is below ${this.maintenance! * 100}% of the gross notional ${gross.toFixed(2)}`
+    this.riskEvents.push({ timestamp, rule: "margin_call", reason, flatten: true })
+    for (const runner of this.order) {
+      const entry = runner.entry
+      if (entry !== undefined) this.endEntry(runner, entry, timestamp, "cancelled", `risk: ${reason}`, true)
+      if (runner.position !== undefined && runner.exit === undefined) {
+        this.submitExit(runner, timestamp, timestamp, undefined, undefined, "risk: margin_call: flatten", "risk", runner.lastPrice)
       }
     }
   }
@@ -1986,6 +2019,7 @@ export class EngineCore {
     core.barCount = snapshot.barCount
     core.currentTime = snapshot.currentTimestamp ?? Number.NaN
     core.portfolio = Portfolio.restore(settings.initialCash, snapshot.portfolio)
+    core.portfolio.leverage = settings.margin?.leverage
     core.ids.next = snapshot.nextOrderId
     if (snapshot.risk !== undefined) core.risk = RiskManager.restore(settings.risk ?? {}, snapshot.risk)
     // Loops, not `push(...xs)`: a long run's lists exceed the argument limit of a call.

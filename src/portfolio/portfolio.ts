@@ -16,6 +16,27 @@
  */
 import type { Side } from "../domain/action.ts"
 
+/**
+ * A margin account. `leverage` (≥ 1) makes the buying power `equity × leverage − gross notional` for entries of
+ * either side (a long may borrow cash, a short's proceeds stay in the account); `maintenance`, a fraction of the
+ * gross notional below `1 / leverage`, is the equity under which the engine closes every position (a margin call).
+ */
+export interface MarginConfig {
+  readonly leverage: number
+  readonly maintenance?: number | undefined
+}
+
+/** Checks a margin configuration; the problem names the field. */
+export const checkMarginConfig = (m: MarginConfig): { readonly field: string; readonly reason: string } | undefined => {
+  if (!(Number.isFinite(m.leverage) && m.leverage >= 1)) return { field: "margin.leverage", reason: `must be a number >= 1, got ${m.leverage}` }
+  if (m.maintenance !== undefined) {
+    if (!(m.maintenance > 0 && m.maintenance < 1 / m.leverage)) {
+      return { field: "margin.maintenance", reason: `must be in (0, ${1 / m.leverage}) (below the initial margin 1/leverage), got ${m.maintenance}` }
+    }
+  }
+  return undefined
+}
+
 /** What the account holds of one symbol. */
 export interface Holding {
   readonly side: Side
@@ -80,6 +101,12 @@ export class Portfolio {
   private readonly books = new Map<string, Book>()
   private readonly bookList: Array<Book> = []
 
+  /**
+   * A margin account's leverage (see {@link MarginConfig}); `undefined` for the cash account: longs paid from cash,
+   * shorts limited to 1× equity notional.
+   */
+  leverage: number | undefined = undefined
+
   constructor(readonly initialCash: number) {
     this.cashBalance = initialCash
   }
@@ -129,6 +156,11 @@ export class Portfolio {
     return n
   }
 
+  /** A margin account's room for new positions: `equity × leverage − gross notional` (0 when none is left). */
+  buyingPower(): number {
+    return Math.max(0, this.equity() * (this.leverage ?? 1) - this.grossNotional())
+  }
+
   /** Gross notional of the open holdings at their marks (`Σ quantity × mark`). */
   grossNotional(): number {
     let sum = 0
@@ -146,6 +178,7 @@ export class Portfolio {
    */
   affordable(symbol: string, side: Side, price: number, rate: number, minimumFee = 0): number {
     const unit = price * (1 + rate)
+    if (this.leverage !== undefined) return Math.max(0, (this.buyingPower() - minimumFee) / unit)
     if (side === "long") return Math.max(0, (this.cashBalance - minimumFee) / unit)
     const held = this.books.get(symbol)?.holding
     const heldQuantity = held !== undefined && held.side === "short" ? held.quantity : 0
@@ -235,6 +268,17 @@ export class Portfolio {
     if (!(equity > 0)) return { ok: false, reason: `no equity left (${equity})` }
     const isFraction = requested < 1
     const wanted = isFraction ? (requested * equity) / price : requested
+    if (this.leverage !== undefined) {
+      const power = this.buyingPower()
+      const affordable = (power - minimumFee) / (price * (1 + commissionRate))
+      if (wanted > affordable && !isFraction) {
+        const needed = wanted * price * (1 + commissionRate)
+        return { ok: false, reason: `insufficient margin: needs ${needed.toFixed(2)}, buying power ${power.toFixed(2)} at ${this.leverage}× leverage` }
+      }
+      const quantity = Math.min(wanted, affordable)
+      if (!(quantity > 0)) return { ok: false, reason: `insufficient margin: buying power ${power.toFixed(2)} at ${this.leverage}× leverage` }
+      return { ok: true, quantity, reduced: quantity < wanted }
+    }
     const budget = side === "long" ? this.cashBalance : equity
     const affordable = (minimumFee > 0 ? budget - minimumFee : budget) / (price * (1 + commissionRate))
     if (wanted > affordable && !isFraction) {

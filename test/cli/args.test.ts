@@ -154,4 +154,14 @@ describe("CLI arguments", () => {
       .toBe(`--memory-limit: expected a whole number of MiB, at least 16, got "8"`)
     expect(usage(["backtest", "--data", "a.csv", "--strategy", "s.lua", "--on-strategy-error", "ignore"])).toBe(`--on-strategy-error: expected manage or flatten, got "ignore"`)
   })
+
+  it("a margin account: --leverage and --maintenance-margin", () => {
+    const base = ["backtest", "--data", "a.csv", "--strategy", "s.lua"]
+    expect(parseArgs([...base, "--leverage", "3x", "--maintenance-margin", "25%"])).toMatchObject({ margin: { leverage: 3, maintenance: 0.25 } })
+    expect(parseArgs([...base, "--leverage", "2"])).toMatchObject({ margin: { leverage: 2 } })
+    expect(parseArgs(base)).toMatchObject({ margin: undefined })
+    expect(usage([...base, "--leverage", "0.5"])).toBe(`--leverage: expected a multiple of equity of at least 1 such as 2 or 2x, got "0.5"`)
+    expect(usage([...base, "--maintenance-margin", "10%"])).toBe("--maintenance-margin needs --leverage")
+    expect(usage([...base, "--leverage", "4", "--maintenance-margin", "0.3"])).toBe("--maintenance-margin: must be below the initial margin 1/leverage (0.25), got 0.3")
+  })
 })

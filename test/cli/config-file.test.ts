@@ -70,6 +70,8 @@ mode = "breakout"
 [account]
 cash = 5000
 commission = "0.1%"
+leverage = 3
+maintenance_margin = "20%"
 
 [execution]
 fill = "same-close"
@@ -136,7 +138,8 @@ describe("backtest --config: what a config file sets", () => {
       exchangeInfo: rel("info.json"),
       risk: { riskPerTrade: 0.01, maxDrawdown: 0.2, flattenOnKill: true, dailyLossLimit: 0.03, maxOpenPositions: 2, maxGrossExposure: 1.5 },
       lua: { isolation: "worker", instructionLimit: 5_000_000, timeoutMs: 2000, memoryLimitMb: 128, coroutines: true },
-      onStrategyError: "flatten"
+      onStrategyError: "flatten",
+      margin: { leverage: 3, maintenance: 0.2 }
     })
   })
 

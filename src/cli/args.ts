@@ -243,6 +243,14 @@ const parseNumber = (flag: string, raw: string, check: (n: number) => boolean, e
   return n
 }
 
+/** `raw` when it is one of `choices`; otherwise a usage error listing them (`--fill: expected next-open or same-close, got "x"`). */
+const parseChoice = <const C extends string>(flag: string, raw: string, choices: ReadonlyArray<C>): C => {
+  const found = choices.find((c) => c === raw)
+  if (found !== undefined) return found
+  const list = choices.length === 1 ? choices[0] : `${choices.slice(0, -1).join(", ")} or ${choices[choices.length - 1]}`
+  throw new UsageError(`${flag}: expected ${list}, got ${JSON.stringify(raw)}`)
+}
+
 /** Parses a commission given as a fraction (`0.001`) or a percentage (`0.1%`). */
 export const parseCommission = (raw: string, flag = "--commission"): number => {
   const isPercent = raw.endsWith("%")
@@ -429,8 +437,7 @@ const applyBacktestFlag = (d: BacktestDraft, flag: string, values: ReadonlyArray
       d.seed = parseNumber(flag, v, (n) => Number.isInteger(n) && n >= 0, "a non-negative integer")
       return
     case "--format":
-      if (v !== "auto" && v !== "binance" && v !== "ohlcv") throw new UsageError(`--format: expected auto, binance or ohlcv, got ${JSON.stringify(v)}`)
-      d.format = v
+      d.format = parseChoice(flag, v, ["auto", "binance", "ohlcv"])
       return
     case "--symbol":
       if (!/^[^\s,]+$/.test(v)) throw new UsageError(`--symbol: invalid symbol ${JSON.stringify(v)}`)
@@ -449,8 +456,7 @@ const applyBacktestFlag = (d: BacktestDraft, flag: string, values: ReadonlyArray
       d.out = v
       return
     case "--bad-rows":
-      if (v !== "fail" && v !== "skip") throw new UsageError(`--bad-rows: expected fail or skip, got ${JSON.stringify(v)}`)
-      d.badRows = v
+      d.badRows = parseChoice(flag, v, ["fail", "skip"])
       return
     case "--window":
       d.window = parseNumber(flag, v, (n) => Number.isInteger(n) && n > 0, "a positive integer")
@@ -462,15 +468,11 @@ const applyBacktestFlag = (d: BacktestDraft, flag: string, values: ReadonlyArray
       d.to = parseTime(flag, v)
       return
     case "--period":
-      if (v !== "all" && v !== "common") throw new UsageError(`--period: expected all or common, got ${JSON.stringify(v)}`)
-      d.period = v
+      d.period = parseChoice(flag, v, ["all", "common"])
       return
-    case "--indicators": {
-      const backend = INDICATOR_BACKENDS.find((b) => b === v)
-      if (backend === undefined) throw new UsageError(`--indicators: expected ${INDICATOR_BACKENDS.join(" or ")}, got ${JSON.stringify(v)}`)
-      d.indicators = backend
+    case "--indicators":
+      d.indicators = parseChoice(flag, v, INDICATOR_BACKENDS)
       return
-    }
     case "--param":
       d.params = { ...d.params, ...parseParams(values, d.params) }
       return
@@ -478,12 +480,10 @@ const applyBacktestFlag = (d: BacktestDraft, flag: string, values: ReadonlyArray
       d.closeWatchTimeout = parseTimeout(v)
       return
     case "--fill":
-      if (v !== "next-open" && v !== "same-close") throw new UsageError(`--fill: expected next-open or same-close, got ${JSON.stringify(v)}`)
-      d.execution.marketFill = v === "next-open" ? "next_bar_open" : "same_bar_close"
+      d.execution.marketFill = parseChoice(flag, v, ["next-open", "same-close"]) === "next-open" ? "next_bar_open" : "same_bar_close"
       return
     case "--intrabar":
-      if (v !== "conservative" && v !== "path") throw new UsageError(`--intrabar: expected conservative or path, got ${JSON.stringify(v)}`)
-      d.execution.intrabar = v
+      d.execution.intrabar = parseChoice(flag, v, ["conservative", "path"])
       return
     case "--slippage":
       d.execution.slippage = parseSlippage(v)
@@ -528,8 +528,7 @@ const applyBacktestFlag = (d: BacktestDraft, flag: string, values: ReadonlyArray
       d.quiet = true
       return
     case "--isolation":
-      if (v !== "none" && v !== "worker") throw new UsageError(`--isolation: expected none or worker, got ${JSON.stringify(v)}`)
-      d.lua.isolation = v
+      d.lua.isolation = parseChoice(flag, v, ["none", "worker"])
       return
     case "--instruction-limit":
       d.lua.instructionLimit = parseNumber(flag, v, (n) => Number.isInteger(n) && n > 0, "a positive integer")
@@ -550,8 +549,7 @@ const applyBacktestFlag = (d: BacktestDraft, flag: string, values: ReadonlyArray
       d.maintenance = parseFraction(flag, v)
       return
     case "--on-strategy-error":
-      if (v !== "manage" && v !== "flatten") throw new UsageError(`--on-strategy-error: expected manage or flatten, got ${JSON.stringify(v)}`)
-      d.onStrategyError = v
+      d.onStrategyError = parseChoice(flag, v, ["manage", "flatten"])
       return
     default:
       throw new UsageError(`unknown option ${flag}`)

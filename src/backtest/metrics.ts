@@ -38,56 +38,16 @@ export const periodsPerYear = (timestamps: ReadonlyArray<number>): number => {
  * Annualised Sharpe ratio of simple per-observation returns, with a zero risk-free rate:
  * `mean / sampleStd × sqrt(periodsPerYear)`. Zero when there are fewer than two returns or no variance.
  */
-export const sharpeRatio = (equity: ReadonlyArray<number>, perYear: number): number => {
-  const n = equity.length - 1
-  if (n < 2) return 0
-  let sum = 0
-  for (let i = 1; i <= n; i++) sum += equity[i]! / equity[i - 1]! - 1
-  const mean = sum / n
-  let sq = 0
-  for (let i = 1; i <= n; i++) {
-    const d = equity[i]! / equity[i - 1]! - 1 - mean
-    sq += d * d
-  }
-  const std = Math.sqrt(sq / (n - 1))
-  return std > 0 && Number.isFinite(std) ? (mean / std) * Math.sqrt(perYear) : 0
-}
+export const sharpeRatio = (equity: ReadonlyArray<number>, perYear: number): number => returnRatios(equity, perYear).sharpe
 
 /** Annualised standard deviation of simple per-observation returns (sample, n − 1). */
-export const volatility = (equity: ReadonlyArray<number>, perYear: number): number => {
-  const n = equity.length - 1
-  if (n < 2) return 0
-  let sum = 0
-  for (let i = 1; i <= n; i++) sum += equity[i]! / equity[i - 1]! - 1
-  const mean = sum / n
-  let sq = 0
-  for (let i = 1; i <= n; i++) {
-    const d = equity[i]! / equity[i - 1]! - 1 - mean
-    sq += d * d
-  }
-  const sd = Math.sqrt(sq / (n - 1)) * Math.sqrt(perYear)
-  return Number.isFinite(sd) ? sd : 0
-}
+export const volatility = (equity: ReadonlyArray<number>, perYear: number): number => returnRatios(equity, perYear).volatility
 
 /**
  * Annualised Sortino ratio with a target return of 0: `mean(r) / sqrt(Σ min(r, 0)² / n) × sqrt(periodsPerYear)`.
  * `Infinity` when the mean is positive and no observation lost; 0 with fewer than two returns.
  */
-export const sortinoRatio = (equity: ReadonlyArray<number>, perYear: number): number => {
-  const n = equity.length - 1
-  if (n < 2) return 0
-  let sum = 0
-  let downside = 0
-  for (let i = 1; i <= n; i++) {
-    const r = equity[i]! / equity[i - 1]! - 1
-    sum += r
-    if (r < 0) downside += r * r
-  }
-  const mean = sum / n
-  const dd = Math.sqrt(downside / n)
-  if (!(dd > 0)) return mean > 0 ? Infinity : 0
-  return (mean / dd) * Math.sqrt(perYear)
-}
+export const sortinoRatio = (equity: ReadonlyArray<number>, perYear: number): number => returnRatios(equity, perYear).sortino
 
 /** Compound annual growth rate from the first to the last observation (`(E_n / initial)^(1 / years) − 1`). */
 export const annualReturn = (initialCash: number, curve: EquityCurve): number => {
@@ -145,10 +105,11 @@ export const drawdownDurations = (curve: EquityCurve): { readonly longest: numbe
 }
 
 /**
- * Volatility, Sharpe and Sortino in two passes over the curve instead of five: the same sums, in the same order, as
- * {@link volatility}, {@link sharpeRatio} and {@link sortinoRatio}, so the same numbers to the last bit.
+ * Volatility, Sharpe and Sortino of simple per-observation returns, together in two passes over the curve (the mean
+ * and the downside sum, then the squared deviations); {@link volatility}, {@link sharpeRatio} and
+ * {@link sortinoRatio} are its parts.
  */
-const returnRatios = (equity: ReadonlyArray<number>, perYear: number): { volatility: number; sharpe: number; sortino: number } => {
+export const returnRatios = (equity: ReadonlyArray<number>, perYear: number): { volatility: number; sharpe: number; sortino: number } => {
   const n = equity.length - 1
   if (n < 2) return { volatility: 0, sharpe: 0, sortino: 0 }
   let sum = 0

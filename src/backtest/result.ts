@@ -6,6 +6,7 @@
  */
 import type { TradeStateName } from "../domain/strategy.ts"
 import type { DataQualityReport } from "../market-data/MarketData.ts"
+import type { SymbolAccount } from "../portfolio/portfolio.ts"
 
 /** Why a position was closed: the strategy's exit, a protective level, the end of the data, or a risk flatten. */
 export type ExitReason = "strategy" | "stop_loss" | "take_profit" | "end_of_data" | "risk"
@@ -146,16 +147,8 @@ export interface AccountSummary {
   readonly unrealizedPnl: number
   /** Every commission paid. */
   readonly fees: number
-  readonly symbols: ReadonlyArray<{
-    readonly symbol: string
-    /** Signed units still held (long > 0). */
-    readonly position: number
-    /** Average entry price of what is held (0 when flat). */
-    readonly averagePrice: number
-    readonly realizedPnl: number
-    readonly unrealizedPnl: number
-    readonly fees: number
-  }>
+  /** Each symbol's share: units still held (signed), their average entry price, its realised and unrealised P&L and fees. */
+  readonly symbols: ReadonlyArray<SymbolAccount>
 }
 
 /** The account's equity after each timestamp (all symbols at that time processed). */

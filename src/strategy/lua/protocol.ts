@@ -164,20 +164,10 @@ export interface LuaHostSettings {
 }
 
 /** The `workerData` of a Lua worker. */
-export interface WorkerInit {
+export interface WorkerInit extends LuaHostSettings {
   readonly sab: SharedArrayBuffer
   readonly port: MessagePort
   readonly symbol: string
-  readonly source: string
-  readonly script: string
-  readonly instructionLimit: number
-  readonly timeoutMs: number
-  readonly maxStringBytes: number
-  readonly memoryLimitMb: number
-  readonly hookInterval: number
-  readonly coroutines: boolean
-  readonly portable: boolean
-  readonly params: Readonly<Record<string, number | boolean | string>>
   /** Spin iterations before `Atomics.wait` while waiting for the next request. */
   readonly spin: number
 }

@@ -123,51 +123,8 @@ export const downsampleMinMax = (
   v: ArrayLike<number>,
   maxPoints: number = DEFAULT_MAX_POINTS
 ): Series => {
-  const n = Math.min(t.length, v.length)
-  const cap = Math.max(4, Math.floor(maxPoints))
-  const ts: Array<number> = []
-  const vs: Array<number | null> = []
-  if (n <= cap) {
-    for (let i = 0; i < n; i++) {
-      ts.push(t[i]!)
-      vs.push(finiteOrNull(v[i]!))
-    }
-    return { t: ts, v: vs }
-  }
-  const buckets = Math.floor((cap - 2) / 2)
-  const inner = n - 2
-  ts.push(t[0]!)
-  vs.push(finiteOrNull(v[0]!))
-  for (let b = 0; b < buckets; b++) {
-    const start = 1 + Math.floor((b * inner) / buckets)
-    const end = 1 + Math.floor(((b + 1) * inner) / buckets)
-    let iMin = -1
-    let iMax = -1
-    for (let i = start; i < end; i++) {
-      const x = v[i]!
-      if (!Number.isFinite(x)) continue
-      if (iMin === -1 || x < v[iMin]!) iMin = i
-      if (iMax === -1 || x > v[iMax]!) iMax = i
-    }
-    if (iMin === -1) {
-      if (start < end) {
-        ts.push(t[start]!)
-        vs.push(null)
-      }
-      continue
-    }
-    const first = Math.min(iMin, iMax)
-    const second = Math.max(iMin, iMax)
-    ts.push(t[first]!)
-    vs.push(v[first]!)
-    if (second !== first) {
-      ts.push(t[second]!)
-      vs.push(v[second]!)
-    }
-  }
-  ts.push(t[n - 1]!)
-  vs.push(finiteOrNull(v[n - 1]!))
-  return { t: ts, v: vs }
+  const one = downsampleMultiMinMax(t, [""], [v], maxPoints)
+  return { t: one.t, v: one.v[0]! }
 }
 
 /** Several series on one time axis (`v[k][i]` is series `k` at `t[i]`). */
@@ -180,7 +137,8 @@ export interface MultiSeries {
 /**
  * Min/max downsampling of several series sharing one time axis: the first and last points and, per bucket, the
  * points holding each series' minimum and maximum (in time order, each once). Every series' global minimum and
- * maximum survive, and the result has at most `max(maxPoints, 2 + 2 · series)` points (`floor((maxPoints - 2) /
+ * maximum survive (non-finite values become `null`; a bucket where no series has a finite value keeps its first point,
+ * as a gap), and the result has at most `max(maxPoints, 2 + 2 · series)` points (`floor((maxPoints - 2) /
  * (2 · series))` buckets, at least one).
  */
 export const downsampleMultiMinMax = (

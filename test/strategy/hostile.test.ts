@@ -10,7 +10,7 @@ import { makeBar, SymbolName, type Bar } from "../../src/domain/bar.ts"
 import { StrategyError } from "../../src/domain/errors.ts"
 import type { StrategyInstance } from "../../src/domain/strategy.ts"
 import { compileLuaStrategy, type LuaIsolation, type LuaStrategyOptions } from "../../src/strategy/lua/host.ts"
-import { fakeView, fieldsOf } from "./support.ts"
+import { fakeView, fieldsOf, thrown } from "./support.ts"
 
 const A = SymbolName("AAA")
 const B = SymbolName("BBB")
@@ -18,16 +18,6 @@ const source = (file: string): string => fs.readFileSync(new URL(`./hostile/${fi
 const bar = (f: Partial<{ symbol: SymbolName; close: number; volume: number }> = {}): Bar =>
   makeBar({ symbol: f.symbol ?? A, timestamp: 1.7e12, open: 100, high: 101, low: 99, close: f.close ?? 100.5, volume: f.volume ?? 10 })
 const view = fakeView({ ema: (n) => n * 2 })
-
-const thrown = (f: () => unknown): StrategyError => {
-  try {
-    f()
-  } catch (e) {
-    if (e instanceof StrategyError) return e
-    throw e
-  }
-  throw new Error("expected a StrategyError")
-}
 
 const HEALTHY = `
 function detect_opportunity(market_data, context, indicators)

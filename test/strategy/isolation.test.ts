@@ -6,28 +6,16 @@
 import * as fs from "node:fs"
 import { afterAll, describe, expect, it } from "vitest"
 import { compareBars, makeBar, SymbolName, type Bar } from "../../src/domain/bar.ts"
-import { StrategyError } from "../../src/domain/errors.ts"
 import type { StrategyDefinition, StrategyInstance } from "../../src/domain/strategy.ts"
 import { EngineCore } from "../../src/engine/core.ts"
 import { compileLuaStrategy, type LuaIsolation, type LuaStrategyOptions } from "../../src/strategy/lua/host.ts"
 import { defineStrategy } from "../../src/strategy/typescript.ts"
-import { drive, EngineIndicators, fakeView, fieldsOf, mkBar, SYM, syntheticBars } from "./support.ts"
+import { drive, EngineIndicators, fakeView, fieldsOf, mkBar, STUBS, SYM, syntheticBars, thrown } from "./support.ts"
 
 const here = (file: string): string => fs.readFileSync(new URL(file, import.meta.url), "utf8")
 const TWO_FACED = here("./isolation/two_faced.lua")
 const ALL_INDICATORS = here("./isolation/all_indicators.lua")
 const EMA_CROSSOVER = here("../../strategies/ema_crossover.lua")
-const STUBS = "function detect_opportunity() end\nfunction filter_commitment() end\nfunction manage_position() end\n"
-
-const thrown = (f: () => unknown): StrategyError => {
-  try {
-    f()
-  } catch (e) {
-    if (e instanceof StrategyError) return e
-    throw e
-  }
-  throw new Error("expected a StrategyError")
-}
 
 const live: Array<StrategyInstance> = []
 afterAll(() => {

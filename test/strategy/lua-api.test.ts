@@ -4,23 +4,10 @@
  * C API only), which must behave identically.
  */
 import { describe, expect, it } from "vitest"
-import { StrategyError } from "../../src/domain/errors.ts"
 import type { StrategyInstance } from "../../src/domain/strategy.ts"
 import { compileLuaStrategy } from "../../src/strategy/lua/host.ts"
-import { actionOf, fakeView, fieldsOf, mkBar, SYM } from "./support.ts"
+import { actionOf, fakeView, fieldsOf, mkBar, STUBS, SYM, thrown } from "./support.ts"
 
-/** Default definitions first, so a test only writes the functions it exercises (later definitions win). */
-const STUBS = "function detect_opportunity() end\nfunction filter_commitment() end\nfunction manage_position() end\n"
-
-const thrown = (f: () => unknown): StrategyError => {
-  try {
-    f()
-  } catch (e) {
-    if (e instanceof StrategyError) return e
-    throw e
-  }
-  throw new Error("expected a StrategyError")
-}
 
 describe.each([
   { path: "fast", portable: false },

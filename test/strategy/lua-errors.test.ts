@@ -5,19 +5,8 @@ import { describe, expect, it } from "vitest"
 import { StrategyError } from "../../src/domain/errors.ts"
 import { compileLuaStrategy, DEFAULT_INSTRUCTION_LIMIT } from "../../src/strategy/lua/host.ts"
 import { SymbolName } from "../../src/domain/bar.ts"
-import { fakeView, fieldsOf, mkBar, SYM } from "./support.ts"
+import { fakeView, fieldsOf, mkBar, STUBS, SYM, thrown } from "./support.ts"
 
-const STUBS = "function detect_opportunity() end\nfunction filter_commitment() end\nfunction manage_position() end\n"
-
-const thrown = (f: () => unknown): StrategyError => {
-  try {
-    f()
-  } catch (e) {
-    if (e instanceof StrategyError) return e
-    throw e
-  }
-  throw new Error("expected a StrategyError")
-}
 
 describe("loading", () => {
   it("a syntax error is kind syntax with the line", () => {

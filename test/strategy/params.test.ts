@@ -4,22 +4,10 @@
  */
 import * as fs from "node:fs"
 import { describe, expect, it } from "vitest"
-import { StrategyError } from "../../src/domain/errors.ts"
 import { compileLuaStrategy } from "../../src/strategy/lua/host.ts"
 import { defineStrategy } from "../../src/strategy/typescript.ts"
-import { actionOf, fakeView, fieldsOf, mkBar, SYM } from "./support.ts"
+import { actionOf, fakeView, fieldsOf, mkBar, STUBS, SYM, thrown } from "./support.ts"
 
-const STUBS = "function detect_opportunity() end\nfunction filter_commitment() end\nfunction manage_position() end\n"
-
-const thrown = (f: () => unknown): StrategyError => {
-  try {
-    f()
-  } catch (e) {
-    if (e instanceof StrategyError) return e
-    throw e
-  }
-  throw new Error("expected a StrategyError")
-}
 
 /** The test script of this suite: every kind of declaration, and the values reported back by detect_opportunity. */
 const PARAMS_LUA = fs.readFileSync(new URL("./params/params.lua", import.meta.url), "utf8")

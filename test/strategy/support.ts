@@ -3,6 +3,7 @@
  * seen so far, synthetic price series and a minimal Watch / CloseWatch / InTrade driver.
  */
 import type { Action, StrategyOutput } from "../../src/domain/action.ts"
+import { StrategyError } from "../../src/domain/errors.ts"
 import { makeBar, SymbolName, type Bar, type BarFields } from "../../src/domain/bar.ts"
 import type { IndicatorView, StrategyInstance } from "../../src/domain/strategy.ts"
 import { SymbolIndicators } from "../../src/engine/symbol-indicators.ts"
@@ -275,4 +276,18 @@ export const drive = (instance: StrategyInstance, bars: ReadonlyArray<Bar>, view
     }
   })
   return events
+}
+
+/** Default definitions of the three functions, so a test script only writes the ones it exercises (later definitions win). */
+export const STUBS = "function detect_opportunity() end\nfunction filter_commitment() end\nfunction manage_position() end\n"
+
+/** The `StrategyError` that `f` throws (anything else thrown is rethrown; not throwing fails the test). */
+export const thrown = (f: () => unknown): StrategyError => {
+  try {
+    f()
+  } catch (e) {
+    if (e instanceof StrategyError) return e
+    throw e
+  }
+  throw new Error("expected a StrategyError")
 }

@@ -6,17 +6,7 @@ import type { Action } from "../../src/domain/action.ts"
 import { StrategyError } from "../../src/domain/errors.ts"
 import { SymbolName } from "../../src/domain/bar.ts"
 import { defineStrategy, type StrategyReturn } from "../../src/strategy/typescript.ts"
-import { actionOf, drive, fakeView, fieldsOf, mkBar, NaiveIndicators, SYM, syntheticBars } from "./support.ts"
-
-const thrown = (f: () => unknown): StrategyError => {
-  try {
-    f()
-  } catch (e) {
-    if (e instanceof StrategyError) return e
-    throw e
-  }
-  throw new Error("expected a StrategyError")
-}
+import { actionOf, drive, fakeView, fieldsOf, mkBar, NaiveIndicators, SYM, syntheticBars, thrown } from "./support.ts"
 
 const nothing = (): StrategyReturn => undefined
 
